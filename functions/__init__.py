@@ -1,0 +1,1 @@
+"""todomesh: the code of every app and the plumbing they share."""

@@ -1,0 +1,92 @@
+"""What an app needs at run time, built once by its factory: settings, engine, tables.
+
+`unit_of_work()` owns one transaction. Events emitted inside it are written to
+the app's outbox in that same transaction; after the commit the relay is woken.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from functions.shared.db import make_engine, migrate, session_factory
+from functions.shared.events import Event
+from functions.shared.idempotency import ProcessedEventMixin
+from functions.shared.outbox import OutboxMixin, add_events
+from functions.shared.settings import Settings
+from functions.shared.sidecar import resolve_database_url
+
+log = logging.getLogger(__name__)
+
+
+class Worker(Protocol):
+    """A background loop an app runs (outbox relay, delivery retries, pruning)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class UnitOfWork:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.events: list[tuple[str, Event]] = []
+
+    def emit(self, event: Event, *topics: str) -> None:
+        """Publish `event` on each topic once this unit of work commits."""
+        self.events.extend((topic, event) for topic in topics)
+
+
+@dataclass
+class AppContext:
+    app_id: str
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    outbox: type[OutboxMixin] | None = None
+    processed: type[ProcessedEventMixin] | None = None
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+    workers: list[Worker] = field(default_factory=list)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        with self.sessions.begin() as session:
+            uow = UnitOfWork(session)
+            yield uow
+            if uow.events:
+                if self.outbox is None:
+                    raise RuntimeError(f"{self.app_id} has no outbox to publish events")
+                add_events(session, self.outbox, uow.events, self.app_id)
+        if uow.events:
+            for callback in self.on_commit:
+                callback()
+
+    def start(self) -> None:
+        for worker in self.workers:
+            worker.start()
+
+    def stop(self) -> None:
+        for worker in reversed(self.workers):
+            worker.stop()
+        self.engine.dispose()
+
+
+def build_context(
+    app_id: str,
+    settings: Settings,
+    *,
+    outbox: type[OutboxMixin] | None = None,
+    processed: type[ProcessedEventMixin] | None = None,
+) -> AppContext:
+    """Connect to the app's schema, migrating it first in the embedded mode."""
+    settings = resolve_database_url(settings)
+    engine = make_engine(settings, app_id)
+    if settings.mode == "embedded" or settings.auto_migrate:
+        migrate(engine, app_id)
+    return AppContext(app_id, settings, engine, session_factory(engine), outbox, processed)

@@ -1,0 +1,145 @@
+"""Database plumbing shared by every app: engines, sessions, types and migrations.
+
+Each app owns one schema named after it. On PostgreSQL that is a real schema in
+the shared database; on SQLite (embedded mode) each app gets its own file and
+the schema name is translated away, so models and migrations are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import DateTime, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import CreateSchema
+from sqlalchemy.types import TypeDecorator
+
+from functions.shared.settings import Settings
+
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on PostgreSQL and on SQLite alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def database_url(settings: Settings, app: str) -> str:
+    if settings.database_url:
+        url = settings.database_url
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+pg8000://" + url[len(prefix) :]
+        return url
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(settings.data_dir / f'{app}.db').resolve()}"
+
+
+def make_engine(settings: Settings, app: str) -> Engine:
+    """An engine for `app`'s schema: PostgreSQL when configured, else its SQLite file."""
+    url = database_url(settings, app)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        _make_sqlite_transactional(engine)
+        return engine.execution_options(schema_translate_map={app: None})
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=5,
+        connect_args={"timeout": 5},
+    )
+
+
+def _make_sqlite_transactional(engine: Engine) -> None:
+    """WAL, a busy timeout and BEGIN IMMEDIATE: many threads can write without 'locked'."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error."""
+    with sessions.begin() as session:
+        yield session
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True for errors that mean 'the database is not reachable right now': retry later."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def migrate(engine: Engine, app: str) -> None:
+    """Bring `app`'s schema to the newest Alembic revision."""
+    config = Config()
+    config.set_main_option("script_location", str(FUNCTIONS_DIR / app / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        config.attributes["schema"] = app
+        command.upgrade(config, "head")
+
+
+def run_migrations(context: Any, target_metadata: Any = None) -> None:
+    """The body of every app's `migrations/env.py`."""
+    connection = context.config.attributes["connection"]
+    schema = context.config.attributes["schema"]
+    is_postgres = connection.dialect.name == "postgresql"
+    if is_postgres:
+        connection.execute(CreateSchema(schema, if_not_exists=True))
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        include_schemas=True,
+        version_table_schema=schema if is_postgres else None,
+        transactional_ddl=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

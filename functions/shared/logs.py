@@ -1,0 +1,59 @@
+"""Structured JSON logs carrying `task_id`, `event_id` and `traceparent`.
+
+The three ids live in context variables, so a handler binds them once
+(`with log_context(task_id=...)`) and every line logged below it carries them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import sys
+from collections.abc import Iterator
+
+from pythonjsonlogger.json import JsonFormatter
+
+CONTEXT_FIELDS = ("app", "task_id", "event_id", "traceparent")
+_context: dict[str, contextvars.ContextVar[str | None]] = {
+    name: contextvars.ContextVar(name, default=None) for name in CONTEXT_FIELDS
+}
+
+
+class _ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, var in _context.items():
+            value = var.get()
+            if value is not None and not hasattr(record, name):
+                setattr(record, name, value)
+        return True
+
+
+@contextlib.contextmanager
+def log_context(**values: str | None) -> Iterator[None]:
+    """Bind ids (task_id, event_id, traceparent, app) to every log line in this block."""
+    tokens = [(_context[k], _context[k].set(v)) for k, v in values.items() if v is not None]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send JSON lines to stderr. Idempotent: safe to call from every app factory."""
+    root = logging.getLogger()
+    root.setLevel(level.upper())
+    if any(getattr(h, "_todomesh", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler._todomesh = True  # type: ignore[attr-defined]
+    handler.addFilter(_ContextFilter())
+    handler.setFormatter(
+        JsonFormatter(
+            "{asctime}{levelname}{name}{message}",
+            style="{",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
+    root.addHandler(handler)

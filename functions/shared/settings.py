@@ -1,0 +1,116 @@
+"""One typed settings object, read once at start-up and passed down.
+
+Each field has a typed default that an environment variable overrides
+(`TODOMESH_<FIELD>` unless the field names another variable), in the manner of
+dapr/python-sdk's `global_settings`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MODES = ("embedded", "dapr")
+REMINDER_MODES = ("sweep", "jobs")
+
+
+def _env(name: str) -> dict[str, str]:
+    return {"env": name}
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = "embedded"
+    database_url: str | None = field(default=None, metadata=_env("DATABASE_URL"))
+    data_dir: Path = Path(".todomesh")
+    auto_migrate: bool = False
+    log_level: str = field(default="INFO", metadata=_env("LOG_LEVEL"))
+    dapr_host: str = "127.0.0.1"
+    dapr_http_port: int = field(default=3500, metadata=_env("DAPR_HTTP_PORT"))
+    pubsub_name: str = "pubsub"
+    secret_store: str = "secretstore"
+    database_secret_key: str = "database-url"
+    email_binding: str = "smtp"
+    reminder_mode: str = "sweep"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "todomesh@localhost"
+    outbox_batch_size: int = 100
+    outbox_poll_seconds: float = 2.0
+    outbox_max_backoff_seconds: float = 30.0
+    notify_max_attempts: int = 5
+    hub_retention_count: int = 10_000
+    hub_retention_seconds: int = 7 * 24 * 3600
+    hub_ping_seconds: float = 25.0
+    hub_queue_size: int = 256
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"TODOMESH_MODE must be one of {MODES}, not {self.mode!r}")
+        if self.reminder_mode not in REMINDER_MODES:
+            raise ValueError(
+                f"TODOMESH_REMINDER_MODE must be one of {REMINDER_MODES}, "
+                f"not {self.reminder_mode!r}"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every field from `environ` (default `os.environ`); `overrides` win."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            name = f.metadata.get("env", f"TODOMESH_{f.name.upper()}")
+            if name in environ and environ[name] != "":
+                values[f.name] = _convert(f.type, environ[name], name)
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def dapr_url(self) -> str:
+        return f"http://{self.dapr_host}:{self.dapr_http_port}"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _convert(type_name: Any, raw: str, name: str) -> Any:
+    kind = str(type_name).replace(" | None", "")
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if kind == "Path":
+            return Path(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r} is not a valid {kind}") from exc
+    return raw
+
+
+_current: ContextVar[Settings | None] = ContextVar("todomesh_settings", default=None)
+
+
+@contextmanager
+def use_settings(settings: Settings) -> Iterator[Settings]:
+    """Make `settings` what `current_settings()` returns inside this block.
+
+    The embedded runtime builds functions-framework apps, whose factory takes no
+    arguments, inside this block; everywhere else settings come from the environment.
+    """
+    token = _current.set(settings)
+    try:
+        yield settings
+    finally:
+        _current.reset(token)
+
+
+def current_settings() -> Settings:
+    return _current.get() or Settings.from_env()

@@ -1,0 +1,99 @@
+"""A small client for the Dapr sidecar's HTTP API: publish, bindings, secrets, jobs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from functions.shared.events import CLOUDEVENT_CONTENT_TYPE
+from functions.shared.outbox import PublishError
+from functions.shared.settings import Settings
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 5.0
+
+
+class SidecarError(RuntimeError):
+    """The sidecar refused a call or could not be reached."""
+
+
+class DaprClient:
+    def __init__(self, settings: Settings, session: requests.Session | None = None) -> None:
+        self.base = settings.dapr_url
+        self.settings = settings
+        self.http = session or requests.Session()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            response = self.http.request(
+                method, f"{self.base}{path}", timeout=TIMEOUT_SECONDS, **kwargs
+            )
+        except requests.RequestException as exc:
+            raise SidecarError(f"sidecar unreachable: {exc}") from exc
+        if response.status_code >= 300:
+            raise SidecarError(
+                f"{method} {path} answered {response.status_code}: {response.text[:300]}"
+            )
+        return response
+
+    def publish(self, topic: str, envelope: dict[str, Any], key: str) -> None:
+        """Publish our own CloudEvent envelope, keyed by `key` (the Kafka record key)."""
+        try:
+            self._call(
+                "POST",
+                f"/v1.0/publish/{self.settings.pubsub_name}/{topic}",
+                params={"metadata.partitionKey": key},
+                json=envelope,
+                headers={"Content-Type": CLOUDEVENT_CONTENT_TYPE},
+            )
+        except SidecarError as exc:
+            raise PublishError(str(exc)) from exc
+
+    def invoke_binding(
+        self, name: str, operation: str, data: Any, metadata: dict[str, str]
+    ) -> None:
+        self._call(
+            "POST",
+            f"/v1.0/bindings/{name}",
+            json={"operation": operation, "data": data, "metadata": metadata},
+        )
+
+    def get_secret(self, store: str, key: str) -> str:
+        values = self._call("GET", f"/v1.0/secrets/{store}/{key}").json()
+        return values.get(key) or next(iter(values.values()))
+
+    def schedule_job(self, name: str, due_time: str, data: dict[str, Any]) -> None:
+        self._call("POST", f"/v1.0-alpha1/jobs/{name}", json={"dueTime": due_time, "data": data})
+
+    def delete_job(self, name: str) -> None:
+        try:
+            self._call("DELETE", f"/v1.0-alpha1/jobs/{name}")
+        except SidecarError as exc:
+            log.info("job not deleted", extra={"job": name, "error": str(exc)})
+
+    def healthy(self) -> bool:
+        try:
+            self._call("GET", "/v1.0/healthz/outbound")
+        except SidecarError:
+            return False
+        return True
+
+
+def resolve_database_url(settings: Settings) -> Settings:
+    """In Dapr mode without DATABASE_URL, read it from the secret store (waiting for daprd)."""
+    if settings.mode != "dapr" or settings.database_url:
+        return settings
+
+    @retry(
+        retry=retry_if_exception_type(SidecarError),
+        wait=wait_exponential(multiplier=0.2, max=3),
+        stop=stop_after_delay(60),
+        reraise=True,
+    )
+    def fetch() -> str:
+        return DaprClient(settings).get_secret(settings.secret_store, settings.database_secret_key)
+
+    return settings.replace(database_url=fetch())
