@@ -1,0 +1,50 @@
+"""The todo service: a REST API over one user's tasks that tells every change as events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response, send_file
+
+from functions.shared.consumer import init_app
+from functions.shared.context import AppContext, build_context
+from functions.shared.health import Check
+from functions.shared.outbox import outbox_lag
+from functions.shared.settings import Settings
+from functions.shared.sidecar import DaprClient
+from functions.todo.api import api
+from functions.todo.models import Outbox, ProcessedEvent
+from functions.todo.reminders import ReminderJobs
+
+APP_ID = "todo"
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+def build(settings: Settings) -> AppContext:
+    return build_context(APP_ID, settings, outbox=Outbox, processed=ProcessedEvent)
+
+
+def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    ctx = context or build(settings)
+    app = Flask(APP_ID)
+    checks = [Check("outbox", lambda: outbox_lag(ctx.sessions, Outbox), critical=False)]
+    if settings.mode == "dapr":
+        client = DaprClient(settings)
+        checks.append(Check("sidecar", lambda: _require(client.healthy()), critical=False))
+        if settings.reminder_mode == "jobs":
+            app.extensions["reminder_jobs"] = ReminderJobs(client)
+    init_app(app, ctx, checks)
+    app.register_blueprint(api)
+
+    @app.get("/openapi.json")
+    def openapi() -> Response:
+        return send_file(OPENAPI, mimetype="application/json")
+
+    return app
+
+
+def _require(ok: bool) -> str:
+    if not ok:
+        raise ConnectionError("not healthy")
+    return "ok"

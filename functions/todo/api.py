@@ -1,0 +1,136 @@
+"""HTTP entry points of the todo service: translate requests into commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cloudevents.exceptions import GenericException as CloudEventError
+from cloudevents.http import from_http
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from functions.shared.consumer import EXTENSION, consume
+from functions.shared.context import AppContext, UnitOfWork
+from functions.shared.events import Event
+from functions.shared.problems import Problem
+from functions.todo import queries, reminders, service
+from functions.todo.models import Task
+from functions.todo.validation import parse_json_object, task_fields
+
+api = Blueprint("todo", __name__)
+MAX_USER_ID = 128
+
+
+def _ctx() -> AppContext:
+    return current_app.extensions[EXTENSION]
+
+
+def current_user() -> str:
+    user_id = request.headers.get("X-User-Id", "").strip()
+    if not user_id or len(user_id) > MAX_USER_ID:
+        raise Problem(401, "Unauthorized", "Send your user id in the X-User-Id header.")
+    return user_id
+
+
+def _task_response(task: Task, status: int = 200) -> Response:
+    response = jsonify(task.snapshot())
+    response.status_code = status
+    response.headers["ETag"] = task.etag
+    return response
+
+
+def _run(handler: Callable[[Any, UnitOfWork], Task | None], command: Any) -> Task | None:
+    ctx = _ctx()
+    with ctx.unit_of_work() as uow:
+        task = handler(command, uow)
+    jobs = current_app.extensions.get("reminder_jobs")
+    if jobs is not None and task is not None:
+        jobs.sync(task)
+    return task
+
+
+@api.post("/api/tasks")
+def create() -> Response:
+    user_id = current_user()
+    fields = task_fields(parse_json_object(request.get_data()), creating=True)
+    task = _run(service.create_task, service.CreateTask(user_id, fields))
+    response = _task_response(task, 201)
+    response.headers["Location"] = f"/api/tasks/{task.id}"
+    return response
+
+
+@api.get("/api/tasks")
+def list_() -> Response:
+    query = queries.TaskQuery.from_args(current_user(), request.args)
+    with _ctx().sessions() as session:
+        tasks, next_cursor = queries.list_tasks(session, query)
+        return jsonify(items=[t.snapshot() for t in tasks], next_cursor=next_cursor)
+
+
+@api.get("/api/tasks/<task_id>")
+def get(task_id: str) -> Response:
+    user_id = current_user()
+    with _ctx().sessions() as session:
+        return _task_response(service.load_task(session, user_id, task_id))
+
+
+@api.patch("/api/tasks/<task_id>")
+def update(task_id: str) -> Response:
+    user_id = current_user()
+    fields = task_fields(parse_json_object(request.get_data()), creating=False)
+    command = service.UpdateTask(user_id, task_id, fields, request.headers.get("If-Match"))
+    return _task_response(_run(service.update_task, command))
+
+
+@api.post("/api/tasks/<task_id>/complete")
+def complete(task_id: str) -> Response:
+    command = service.CompleteTask(current_user(), task_id, request.headers.get("If-Match"))
+    return _task_response(_run(service.complete_task, command))
+
+
+@api.delete("/api/tasks/<task_id>")
+def delete(task_id: str) -> Response:
+    command = service.DeleteTask(current_user(), task_id, request.headers.get("If-Match"))
+    _run(service.delete_task, command)
+    return Response(status=204)
+
+
+@api.post("/events/recurring")
+def recurring_instance() -> Response:
+    """Dapr delivers `recurring.task.created`; insert the next occurrence once."""
+    consume(_cloud_event(), _add_instance)
+    return jsonify(status="SUCCESS")
+
+
+def _add_instance(event: Event, uow: UnitOfWork, _ctx: AppContext) -> None:
+    service.add_recurring_instance(event.payload, uow)
+
+
+@api.post("/events/ignored")
+def ignored() -> Response:
+    """Events the subscription's rules do not route anywhere: acknowledged."""
+    return jsonify(status="SUCCESS")
+
+
+@api.post("/reminder-sweep")
+def reminder_sweep() -> Response:
+    """The cron binding's tick: an empty JSON body, not a CloudEvent."""
+    with _ctx().unit_of_work() as uow:
+        fired = reminders.fire_due_reminders(uow)
+    return jsonify(fired=fired)
+
+
+@api.post("/job/<name>")
+def reminder_job(name: str) -> Response:
+    """The Jobs API callback for `reminder-<task id>`."""
+    task_id = name.removeprefix(reminders.JOB_PREFIX)
+    with _ctx().unit_of_work() as uow:
+        fired = reminders.fire_due_reminders(uow, task_id=task_id)
+    return jsonify(fired=fired)
+
+
+def _cloud_event() -> Any:
+    try:
+        return from_http(request.headers, request.get_data())
+    except CloudEventError as exc:
+        raise Problem(400, "Not a CloudEvent", str(exc)) from exc

@@ -1,0 +1,76 @@
+"""Reminders: a sweep that fires what is due, and the optional exact-time Jobs API.
+
+The sweep claims due reminders and, in one transaction, marks them fired and
+writes `reminder.due` to the outbox; `SKIP LOCKED` lets several replicas sweep
+at once with each reminder firing once. Reminders missed while the service was
+down are simply due on the next sweep. With `TODOMESH_REMINDER_MODE=jobs`,
+each reminder is also a Dapr job `reminder-<task id>` whose callback fires
+that one reminder the same way; the sweep stays on as the safety net.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+
+from functions.shared.context import UnitOfWork
+from functions.shared.events import EventType, Topic, isoformat, utcnow
+from functions.shared.sidecar import DaprClient, SidecarError
+from functions.todo.models import Task
+from functions.todo.service import reminder_event
+
+log = logging.getLogger(__name__)
+JOB_PREFIX = "reminder-"
+SWEEP_LIMIT = 500
+
+
+def fire_due_reminders(
+    uow: UnitOfWork, now: datetime | None = None, task_id: str | None = None
+) -> int:
+    """Fire every due, unfired reminder (or only `task_id`'s); return how many fired."""
+    now = now or utcnow()
+    statement = (
+        select(Task)
+        .where(
+            Task.reminder_time <= now,
+            Task.reminder_fired_at.is_(None),
+            Task.deleted_at.is_(None),
+            Task.status != "complete",
+        )
+        .order_by(Task.reminder_time)
+        .limit(SWEEP_LIMIT)
+        .with_for_update(skip_locked=True)
+    )
+    if task_id is not None:
+        statement = statement.where(Task.id == task_id)
+    tasks = uow.session.scalars(statement).all()
+    for task in tasks:
+        task.reminder_fired_at = now
+        uow.emit(reminder_event(EventType.REMINDER_DUE, task), Topic.REMINDERS)
+    return len(tasks)
+
+
+class ReminderJobs:
+    """Keeps one Dapr job per pending reminder (exact-time option)."""
+
+    def __init__(self, client: DaprClient) -> None:
+        self.client = client
+
+    def sync(self, task: Task) -> None:
+        name = f"{JOB_PREFIX}{task.id}"
+        try:
+            if task.reminder_time and task.reminder_fired_at is None and _live(task):
+                self.client.schedule_job(name, isoformat(task.reminder_time), {"task_id": task.id})
+            else:
+                self.client.delete_job(name)
+        except SidecarError as exc:
+            log.warning(
+                "reminder job not synced; the sweep will fire it",
+                extra={"task_id": task.id, "error": str(exc)},
+            )
+
+
+def _live(task: Task) -> bool:
+    return task.deleted_at is None and task.status != "complete"

@@ -1,0 +1,244 @@
+"""The todo service's handlers: each takes a command and a unit of work, decides, emits.
+
+Every state change emits its task event on `task-events` and `task-updates`,
+and a `reminder.*` event on `reminders` when the reminder is set, moved or
+cleared. The unit of work writes them to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from functions.shared.context import UnitOfWork
+from functions.shared.events import Event, EventType, Topic, isoformat, utcnow
+from functions.shared.problems import Problem, ValidationFailed
+from functions.todo.models import Task
+
+
+@dataclass(frozen=True)
+class CreateTask:
+    user_id: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class UpdateTask:
+    user_id: str
+    task_id: str
+    fields: dict[str, Any]
+    if_match: str | None = None
+
+
+@dataclass(frozen=True)
+class CompleteTask:
+    user_id: str
+    task_id: str
+    if_match: str | None = None
+
+
+@dataclass(frozen=True)
+class DeleteTask:
+    user_id: str
+    task_id: str
+    if_match: str | None = None
+
+
+@dataclass
+class Change:
+    """What a handler did to a task, to be told as events."""
+
+    task: Task
+    event_type: EventType | None = None
+    reminder: EventType | None = None
+
+
+def create_task(cmd: CreateTask, uow: UnitOfWork) -> Task:
+    now = utcnow()
+    task = Task(
+        id=str(uuid.uuid4()),
+        user_id=cmd.user_id,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        status="pending",
+        priority="medium",
+        description="",
+        tags=[],
+    )
+    _apply(uow.session, task, cmd.fields)
+    if task.status == "complete":
+        task.completed_at = now
+    if task.recurrence and task.due_date:
+        task.occurrence = 1
+    uow.session.add(task)
+    reminder = EventType.REMINDER_SCHEDULED if task.reminder_time else None
+    _tell(uow, Change(task, EventType.TASK_CREATED, reminder))
+    return task
+
+
+def update_task(cmd: UpdateTask, uow: UnitOfWork) -> Task:
+    task = load_task(uow.session, cmd.user_id, cmd.task_id, for_update=True)
+    _check_version(task, cmd.if_match)
+    before = task.snapshot()
+    old_reminder, was_complete = task.reminder_time, task.status == "complete"
+    _apply(uow.session, task, cmd.fields)
+    if task.snapshot() == before:
+        return task
+    change = Change(task, EventType.TASK_UPDATED)
+    if task.status == "complete" and not was_complete:
+        task.completed_at = utcnow()
+        change.event_type = EventType.TASK_COMPLETED
+        change.reminder = _pending_reminder_cancelled(task)
+    elif task.status != "complete" and was_complete:
+        task.completed_at = None
+    if task.reminder_time != old_reminder and change.event_type == EventType.TASK_UPDATED:
+        task.reminder_fired_at = None
+        change.reminder = (
+            EventType.REMINDER_SCHEDULED if task.reminder_time else EventType.REMINDER_CANCELLED
+        )
+    _bump(task)
+    _tell(uow, change)
+    return task
+
+
+def complete_task(cmd: CompleteTask, uow: UnitOfWork) -> Task:
+    """Idempotent: completing a complete task changes nothing and emits nothing."""
+    task = load_task(uow.session, cmd.user_id, cmd.task_id, for_update=True)
+    if task.status == "complete":
+        return task
+    _check_version(task, cmd.if_match)
+    task.status, task.completed_at = "complete", utcnow()
+    reminder = _pending_reminder_cancelled(task)
+    _bump(task)
+    _tell(uow, Change(task, EventType.TASK_COMPLETED, reminder))
+    return task
+
+
+def delete_task(cmd: DeleteTask, uow: UnitOfWork) -> None:
+    task = load_task(uow.session, cmd.user_id, cmd.task_id, for_update=True)
+    _check_version(task, cmd.if_match)
+    reminder = _pending_reminder_cancelled(task)
+    task.deleted_at = utcnow()
+    _bump(task)
+    _tell(uow, Change(task, EventType.TASK_DELETED, reminder))
+
+
+def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | None:
+    """Insert the next occurrence of a series once; its id is deterministic."""
+    if uow.session.get(Task, snapshot["id"]) is not None:
+        return None
+    fields = {
+        k: snapshot.get(k)
+        for k in (
+            "title",
+            "description",
+            "priority",
+            "tags",
+            "timezone",
+            "recurrence",
+            "parent_task_id",
+        )
+    }
+    fields["due_date"] = _parse_moment(snapshot.get("due_date"))
+    fields["reminder_time"] = _parse_moment(snapshot.get("reminder_time"))
+    now = utcnow()
+    task = Task(
+        id=snapshot["id"],
+        user_id=snapshot["user_id"],
+        created_at=now,
+        updated_at=now,
+        version=1,
+        status="pending",
+        occurrence=snapshot.get("occurrence"),
+    )
+    for name, value in fields.items():
+        setattr(task, name, value if value is not None or name != "tags" else [])
+    uow.session.add(task)
+    reminder = EventType.REMINDER_SCHEDULED if task.reminder_time else None
+    _tell(uow, Change(task, EventType.TASK_CREATED, reminder))
+    return task
+
+
+def load_task(session: Session, user_id: str, task_id: str, for_update: bool = False) -> Task:
+    """The user's live task, or 404: another user's task does not exist for them."""
+    query = select(Task).where(
+        Task.id == task_id, Task.user_id == user_id, Task.deleted_at.is_(None)
+    )
+    task = session.scalars(query.with_for_update() if for_update else query).first()
+    if task is None:
+        raise Problem(404, "Not Found", f"Task {task_id} does not exist.")
+    return task
+
+
+def reminder_event(event_type: EventType, task: Task) -> Event:
+    payload = {
+        "task_id": task.id,
+        "user_id": task.user_id,
+        "title": task.title,
+        "reminder_time": isoformat(task.reminder_time) if task.reminder_time else None,
+        "due_date": isoformat(task.due_date) if task.due_date else None,
+    }
+    return Event(event_type, task.id, task.user_id, payload)
+
+
+def _apply(session: Session, task: Task, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(task, name, value)
+    errors = []
+    if task.recurrence and task.due_date is None:
+        errors.append({"field": "due_date", "message": "is required for a recurring task"})
+    if task.parent_task_id and not _owns(session, task.user_id, task.parent_task_id):
+        errors.append({"field": "parent_task_id", "message": "is not one of your tasks"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _owns(session: Session, user_id: str, task_id: str) -> bool:
+    return (
+        session.scalar(select(Task.id).where(Task.id == task_id, Task.user_id == user_id))
+        is not None
+    )
+
+
+def _check_version(task: Task, if_match: str | None) -> None:
+    if if_match is None or if_match.strip() == "*":
+        return
+    wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    if task.etag not in wanted:
+        raise Problem(
+            412,
+            "Precondition Failed",
+            f"The task is at version {task.version}; reload it and try again.",
+            current_version=task.version,
+        )
+
+
+def _pending_reminder_cancelled(task: Task) -> EventType | None:
+    if task.reminder_time and task.reminder_fired_at is None:
+        return EventType.REMINDER_CANCELLED
+    return None
+
+
+def _bump(task: Task) -> None:
+    task.version += 1
+    task.updated_at = utcnow()
+
+
+def _tell(uow: UnitOfWork, change: Change) -> None:
+    uow.session.flush()
+    task = change.task
+    if change.event_type:
+        event = Event(change.event_type, task.id, task.user_id, task.snapshot())
+        uow.emit(event, Topic.TASK_EVENTS, Topic.TASK_UPDATES)
+    if change.reminder:
+        uow.emit(reminder_event(change.reminder, task), Topic.REMINDERS)
+
+
+def _parse_moment(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))

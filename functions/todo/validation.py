@@ -1,0 +1,145 @@
+"""Turn request bodies and query strings into clean values, or a 422 listing every bad field."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from functions.recurring.schedule import validate_recurrence
+from functions.shared.problems import Problem, ValidationFailed
+from functions.todo.models import PRIORITIES, STATUSES
+
+READ_ONLY = {"id", "user_id", "version", "created_at", "updated_at", "completed_at", "occurrence"}
+WRITABLE = {
+    "title",
+    "description",
+    "status",
+    "priority",
+    "tags",
+    "due_date",
+    "reminder_time",
+    "timezone",
+    "recurrence",
+    "parent_task_id",
+}
+MAX_DESCRIPTION = 10_000
+MAX_TAGS = 20
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """400 for text that is not JSON; 422 for JSON that is not an object."""
+    try:
+        body = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(400, "Invalid JSON", f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ValidationFailed([{"field": "body", "message": "must be a JSON object"}])
+    return body
+
+
+def task_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validate the writable fields present in `body` (title is required when creating)."""
+    errors: list[dict[str, str]] = []
+    clean: dict[str, Any] = {}
+    for name in sorted(set(body) - WRITABLE - READ_ONLY):
+        errors.append({"field": name, "message": "is not a task field"})
+    if creating and "title" not in body:
+        errors.append({"field": "title", "message": "is required"})
+    for name in sorted(WRITABLE & set(body)):
+        try:
+            clean[name] = _FIELDS[name](body[name])
+        except ValueError as exc:
+            errors.append({"field": name, "message": str(exc)})
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _title(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    value = value.strip()
+    if len(value) > 200:
+        raise ValueError("must be at most 200 characters")
+    return value
+
+
+def _description(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_DESCRIPTION:
+        raise ValueError(f"must be a string of at most {MAX_DESCRIPTION} characters")
+    return value
+
+
+def _choice(options: tuple[str, ...]) -> Any:
+    def check(value: Any) -> str:
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return value
+
+    return check
+
+
+def _tags(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise ValueError("must be a list of strings")
+    tags = list(dict.fromkeys(t.strip() for t in value))
+    if len(tags) > MAX_TAGS or any(not t or len(t) > 50 for t in tags):
+        raise ValueError(f"at most {MAX_TAGS} tags, each 1-50 characters")
+    return tags
+
+
+def moment(value: Any) -> datetime | None:
+    """An RFC 3339 date-time that carries its UTC offset, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError as exc:
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2027-01-31T09:00:00+01:00") from exc
+    if parsed.tzinfo is None:
+        raise ValueError("must include a UTC offset, e.g. Z or +01:00")
+    return parsed
+
+
+def _timezone(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise ValueError("must be an IANA time zone name, e.g. Europe/Berlin") from exc
+    return value
+
+
+def _recurrence(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be null, daily, weekly, monthly or an RFC 5545 RRULE")
+    return validate_recurrence(value)
+
+
+def _task_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 36:
+        raise ValueError("must be a task id")
+    return value
+
+
+_FIELDS = {
+    "title": _title,
+    "description": _description,
+    "status": _choice(STATUSES),
+    "priority": _choice(PRIORITIES),
+    "tags": _tags,
+    "due_date": moment,
+    "reminder_time": moment,
+    "timezone": _timezone,
+    "recurrence": _recurrence,
+    "parent_task_id": _task_id,
+}

@@ -1,0 +1,102 @@
+"""Reminder events, the reminder sweep, and inserting the next occurrence of a series."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from tests.api.conftest import Api, types_on
+
+REMINDERS = "reminders"
+
+
+def _in(minutes: int) -> str:
+    return (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
+
+
+def test_setting_moving_and_clearing_a_reminder(alice: Api, outbox) -> None:
+    task = alice.create(reminder_time=_in(60))
+    alice.patch(f"/api/tasks/{task['id']}", json={"reminder_time": _in(90)})
+    alice.patch(f"/api/tasks/{task['id']}", json={"title": "unrelated"})
+    alice.patch(f"/api/tasks/{task['id']}", json={"reminder_time": None})
+    assert types_on(outbox(), REMINDERS) == [
+        "reminder.scheduled", "reminder.scheduled", "reminder.cancelled",
+    ]
+    payload = outbox()[2][2]["data"]["payload"]
+    assert payload["task_id"] == task["id"]
+    assert payload["user_id"] == "alice"
+
+
+def test_completing_or_deleting_cancels_a_pending_reminder(alice: Api, outbox) -> None:
+    done = alice.create(reminder_time=_in(60))
+    gone = alice.create(reminder_time=_in(60))
+    plain = alice.create()
+    alice.post(f"/api/tasks/{done['id']}/complete")
+    alice.delete(f"/api/tasks/{gone['id']}")
+    alice.delete(f"/api/tasks/{plain['id']}")
+    cancelled = [k for t, k, e in outbox() if e["type"] == "reminder.cancelled"]
+    assert cancelled == [done["id"], gone["id"]]
+
+
+def test_sweep_fires_each_due_reminder_once(alice: Api, outbox) -> None:
+    due = alice.create(title="due", reminder_time=_in(-1))
+    alice.create(title="later", reminder_time=_in(60))
+    done = alice.create(title="done", reminder_time=_in(-1))
+    alice.post(f"/api/tasks/{done['id']}/complete")
+    first = alice.client.post("/reminder-sweep", json={})
+    second = alice.client.post("/reminder-sweep", json={})
+    assert first.get_json() == {"fired": 1}
+    assert second.get_json() == {"fired": 0}
+    fired = [(k, e["data"]["payload"]["title"]) for t, k, e in outbox()
+             if e["type"] == "reminder.due"]
+    assert fired == [(due["id"], "due")]
+
+
+def test_job_callback_fires_only_its_reminder(alice: Api, outbox) -> None:
+    one = alice.create(reminder_time=_in(-1))
+    other = alice.create(reminder_time=_in(-1))
+    assert alice.client.post(f"/job/reminder-{one['id']}").get_json() == {"fired": 1}
+    assert alice.client.post(f"/job/reminder-{one['id']}").get_json() == {"fired": 0}
+    fired = [k for _, k, e in outbox() if e["type"] == "reminder.due"]
+    assert fired == [one["id"]]
+    assert other["id"] not in fired
+
+
+def _instance_event(root: dict, event_id: str) -> dict:
+    snapshot = {**root, "id": str(uuid.uuid5(uuid.NAMESPACE_URL, root["id"] + ":2")),
+                "parent_task_id": root["id"], "occurrence": 2,
+                "due_date": "2027-01-02T09:00:00Z"}
+    return {
+        "specversion": "1.0", "id": event_id, "type": "recurring.task.created",
+        "source": "recurring", "subject": snapshot["id"], "pubsubname": "pubsub",
+        "topic": "task-events", "datacontenttype": "application/json",
+        "data": {"event_id": event_id, "event_type": "recurring.task.created",
+                 "schema_version": "1.0", "timestamp": "2027-01-01T10:00:00Z",
+                 "task_id": snapshot["id"], "user_id": root["user_id"], "payload": snapshot},
+    }
+
+
+def test_recurring_instance_is_inserted_once(alice: Api, outbox) -> None:
+    root = alice.create(title="Standup", recurrence="daily", due_date="2027-01-01T09:00:00Z")
+    event = _instance_event(root, str(uuid.uuid4()))
+    headers = {"Content-Type": "application/cloudevents+json"}
+    for _ in range(2):
+        response = alice.client.post("/events/recurring", json=event, headers=headers)
+        assert response.get_json() == {"status": "SUCCESS"}
+    again = _instance_event(root, str(uuid.uuid4()))  # same instance, a different event
+    alice.client.post("/events/recurring", json=again, headers=headers)
+    items = alice.get("/api/tasks").get_json()["items"]
+    assert [(t["title"], t["occurrence"], t["parent_task_id"]) for t in items] == [
+        ("Standup", 1, None), ("Standup", 2, root["id"]),
+    ]
+    assert items[1]["due_date"] == "2027-01-02T09:00:00Z"
+    assert types_on(outbox(), "task-events") == ["task.created", "task.created"]
+
+
+def test_a_poison_recurring_event_is_dropped(alice: Api) -> None:
+    event = {"specversion": "1.0", "id": "e1", "type": "recurring.task.created",
+             "source": "recurring", "pubsubname": "pubsub", "data": {"nonsense": True}}
+    response = alice.client.post("/events/recurring", json=event,
+                                 headers={"Content-Type": "application/cloudevents+json"})
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "DROP"
