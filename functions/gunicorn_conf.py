@@ -1,0 +1,40 @@
+"""gunicorn settings for one app: `gunicorn -c python:functions.gunicorn_conf ...`.
+
+Threads serve requests (each WebSocket holds one, so the hub wants many);
+SIGTERM first lets the app say goodbye (the hub closes WebSockets with 1001),
+then gunicorn shuts down gracefully.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+graceful_timeout = 20
+accesslog = None
+
+
+def post_worker_init(worker: Any) -> None:
+    stop = worker.wsgi.extensions.get("todomesh_stop")
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum: int, frame: Any) -> None:
+        goodbye = worker.wsgi.extensions.get("todomesh_goodbye")
+        if goodbye:
+            goodbye()
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_term)
+    worker.todomesh_stop = stop
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    stop = getattr(worker, "todomesh_stop", None)
+    if stop:
+        stop()

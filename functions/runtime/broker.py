@@ -1,0 +1,129 @@
+"""The embedded runtime's durable log: what Kafka and daprd do for the other modes.
+
+A publish stores the message and one pending delivery per subscription of its
+topic in one SQLite transaction, so an acknowledged publish survives a crash.
+Deliveries stay pending until the subscriber acknowledges them, so a restart
+redelivers whatever was in flight.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, String, Text, select, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from functions.runtime.resources import Subscription
+from functions.shared.db import UTCDateTime
+from functions.shared.events import utcnow
+
+SCHEMA = "runtime"
+PENDING, DONE, DEAD, DROPPED = "pending", "done", "dead", "dropped"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_topic", "topic", "id"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pubsub: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(128))
+    partition_key: Mapped[str] = mapped_column(String(128))
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_pending", "subscription", "state", "id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[int] = mapped_column(Integer)
+    partition_key: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def subscription_key(sub: Subscription) -> str:
+    return f"{sub.app_id}/{sub.name}"
+
+
+class Broker:
+    """Stores messages and fans them out to the subscriptions of their topic."""
+
+    def __init__(self, sessions: sessionmaker[Session], subscriptions: list[Subscription]):
+        self.sessions = sessions
+        self.subscriptions = subscriptions
+        self._listeners: list[Callable[[str], None]] = []
+        self._lock = threading.Lock()
+
+    def on_publish(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(subscription_key)` after each publish that gave it work."""
+        self._listeners.append(listener)
+
+    def publish(self, pubsub: str, topic: str, envelope: dict[str, Any], key: str) -> list[str]:
+        # Every pub/sub component of ours points at the same brokers (as `pubsub` and
+        # `pubsub-hub` do on Kafka), so a topic's subscribers are all of its subscriptions.
+        targets = [s for s in self.subscriptions if s.topic == topic]
+        now = utcnow()
+        with self.sessions.begin() as session:
+            message = Message(
+                pubsub=pubsub, topic=topic, partition_key=key, envelope=envelope, published_at=now
+            )
+            session.add(message)
+            session.flush()
+            for sub in targets:
+                session.add(
+                    Delivery(
+                        subscription=subscription_key(sub),
+                        message_id=message.id,
+                        partition_key=key,
+                        state=PENDING,
+                        attempts=0,
+                        next_attempt_at=now,
+                    )
+                )
+        keys = [subscription_key(s) for s in targets]
+        for listener in self._listeners:
+            for sub_key in keys:
+                listener(sub_key)
+        return keys
+
+    def resume(self) -> None:
+        """After a restart, what was in flight is due again at once, as a Kafka consumer
+        resumes from its last committed offset."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Delivery).where(Delivery.state == PENDING).values(next_attempt_at=utcnow())
+            )
+
+    def messages(self, topic: str) -> list[Message]:
+        """Everything ever published on `topic`, oldest first (used for dead letters)."""
+        with self.sessions() as session:
+            return list(
+                session.scalars(select(Message).where(Message.topic == topic).order_by(Message.id))
+            )
+
+
+class BrokerPublisher:
+    """The outbox relay's `Publisher` for the embedded mode."""
+
+    def __init__(self, broker: Broker, pubsub: str = "pubsub") -> None:
+        self.broker = broker
+        self.pubsub = pubsub
+
+    def publish(self, topic: str, envelope: dict[str, Any], key: str) -> None:
+        self.broker.publish(self.pubsub, topic, envelope, key)

@@ -1,0 +1,170 @@
+"""Delivers one subscription's messages to its app, keeping Dapr's contract.
+
+- The app gets `POST <route>` with the structured CloudEvent
+  (`application/cloudevents+json`), plus `pubsubname` and `topic` as Dapr adds them.
+- 2xx with `SUCCESS` (or no JSON status) acknowledges; `RETRY` or any non-2xx
+  but 404 is retried with the subscription's resiliency policy; `DROP`, or
+  retries run out, sends the message to the dead-letter topic; 404 drops it.
+- Messages with the same key are delivered in order: while one waits for a
+  retry, later messages with its key wait too; other keys go on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from functions.runtime.broker import DEAD, DONE, DROPPED, Broker, Delivery, Message
+from functions.runtime.broker import subscription_key as key_of
+from functions.runtime.resources import RetryPolicy, Subscription
+from functions.shared.events import CLOUDEVENT_CONTENT_TYPE, utcnow
+from functions.shared.logs import log_context
+
+log = logging.getLogger(__name__)
+
+# transport(app_id, path, body, headers) -> (HTTP status, response body)
+Transport = Callable[[str, str, bytes, dict[str, str]], tuple[int, bytes]]
+SUCCESS, RETRY, DROP, NOT_FOUND = "SUCCESS", "RETRY", "DROP", "NOT_FOUND"
+
+
+def outcome_of(status: int, body: bytes) -> str:
+    """Map an app's reply to what Dapr does with the message."""
+    if status == 404:
+        return NOT_FOUND
+    if not 200 <= status < 300:
+        return RETRY
+    try:
+        reply = json.loads(body) if body else {}
+    except ValueError:
+        return SUCCESS
+    answer = str(reply.get("status", SUCCESS)).upper() if isinstance(reply, dict) else SUCCESS
+    return answer if answer in (SUCCESS, RETRY, DROP) else RETRY
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        broker: Broker,
+        subscription: Subscription,
+        transport: Transport,
+        retry: RetryPolicy,
+        batch_size: int = 100,
+    ) -> None:
+        self.broker = broker
+        self.sub = subscription
+        self.key = key_of(subscription)
+        self.transport = transport
+        self.retry = retry
+        self.batch_size = batch_size
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"deliver-{self.key}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                handled = self.dispatch_ready()
+            except Exception:
+                log.exception("dispatcher failed", extra={"subscription": self.key})
+                handled = 0
+            if not handled:
+                self._wake.wait(0.25)
+                self._wake.clear()
+
+    def dispatch_ready(self) -> int:
+        """Deliver every message that is due, in order per key; return how many were tried."""
+        now = utcnow()
+        with self.broker.sessions() as session:
+            rows = session.execute(
+                select(Delivery, Message)
+                .join(Message, Message.id == Delivery.message_id)
+                .where(Delivery.subscription == self.key, Delivery.state == "pending")
+                .order_by(Delivery.id)
+                .limit(self.batch_size)
+            ).all()
+        blocked: set[str] = set()
+        tried = 0
+        for delivery, message in rows:
+            if self._stop.is_set():
+                break
+            if delivery.partition_key in blocked or delivery.next_attempt_at > now:
+                blocked.add(delivery.partition_key)
+                continue
+            outcome = self._deliver(message)
+            if not self._settle(delivery, message, outcome):
+                blocked.add(delivery.partition_key)
+            tried += 1
+        return tried
+
+    def _deliver(self, message: Message) -> str:
+        envelope: dict[str, Any] = {
+            **message.envelope,
+            "pubsubname": self.sub.pubsub,
+            "topic": message.topic,
+        }
+        path = self.sub.route(envelope)
+        if path is None:
+            return SUCCESS
+        body = json.dumps(envelope).encode()
+        with log_context(event_id=envelope.get("id"), task_id=message.partition_key):
+            try:
+                status, reply = self.transport(
+                    self.sub.app_id, path, body, {"Content-Type": CLOUDEVENT_CONTENT_TYPE}
+                )
+            except Exception:
+                log.exception("delivery failed", extra={"subscription": self.key})
+                return RETRY
+        return outcome_of(status, reply)
+
+    def _settle(self, delivery: Delivery, message: Message, outcome: str) -> bool:
+        """Record the outcome; False when the message stays pending for a retry."""
+        attempts = delivery.attempts + (outcome != SUCCESS)
+        state, settled = "pending", True
+        if outcome == SUCCESS:
+            state = DONE
+        elif outcome == NOT_FOUND:
+            state = DROPPED
+            log.warning("app answered 404; message dropped", extra={"subscription": self.key})
+        elif outcome == DROP or self.retry.exhausted(retries_done=attempts - 1):
+            state = DEAD
+            self._dead_letter(message, reason=outcome)
+        else:
+            settled = False
+        with self.broker.sessions.begin() as session:
+            row = session.get(Delivery, delivery.id)
+            row.state, row.attempts = state, attempts
+            if not settled:
+                row.next_attempt_at = utcnow() + timedelta(seconds=self.retry.delay(attempts))
+                row.last_error = outcome
+        return settled
+
+    def _dead_letter(self, message: Message, reason: str) -> None:
+        topic = self.sub.dead_letter_topic
+        with log_context(event_id=message.envelope.get("id"), task_id=message.partition_key):
+            if topic is None:
+                log.error("no dead-letter topic; message discarded", extra={"reason": reason})
+                return
+            log.warning(
+                "message sent to the dead-letter topic",
+                extra={"subscription": self.key, "dead_letter_topic": topic, "reason": reason},
+            )
+        self.broker.publish(self.sub.pubsub, topic, message.envelope, message.partition_key)

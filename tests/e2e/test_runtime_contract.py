@@ -1,0 +1,223 @@
+"""The embedded runtime keeps Dapr's delivery contract (tested with small subscriber apps)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask, request
+
+from functions.runtime.runtime import Runtime
+from functions.shared.settings import Settings
+
+SUBSCRIPTION = """
+apiVersion: dapr.io/v2alpha1
+kind: Subscription
+metadata: {name: orders}
+spec:
+  pubsubname: pubsub
+  topic: orders
+  deadLetterTopic: orders-dlq
+  routes:
+    rules:
+      - match: event.type == "order.special" && event.source == "shop"
+        path: /special
+    default: /orders
+scopes: [shop]
+"""
+RESILIENCY = """
+apiVersion: dapr.io/v1alpha1
+kind: Resiliency
+metadata: {name: test}
+spec:
+  policies:
+    retries:
+      quick: {policy: constant, duration: 20ms, maxRetries: 2}
+  targets:
+    components:
+      pubsub: {inbound: {retry: quick}}
+"""
+CRON = """
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata: {name: tick}
+spec:
+  type: bindings.cron
+  version: v1
+  metadata: [{name: schedule, value: "@every 50ms"}]
+scopes: [shop]
+"""
+
+
+class Subscriber:
+    """A Flask app that records deliveries and answers as scripted per event id."""
+
+    def __init__(self) -> None:
+        self.app = Flask("shop")
+        self.received: list[tuple[str, dict[str, Any], str]] = []
+        self.script: dict[str, list[tuple[int, Any]]] = {}
+        self.lock = threading.Lock()
+        self.app.add_url_rule("/<path:path>", "any", self._handle, methods=["POST"])
+
+    def _handle(self, path: str) -> Any:
+        body = request.get_json(force=True)
+        with self.lock:
+            self.received.append((f"/{path}", body, request.content_type or ""))
+            replies = self.script.get(body.get("id", ""), [])
+            status, reply = replies.pop(0) if replies else (200, {"status": "SUCCESS"})
+        return (json.dumps(reply) if reply is not None else ""), status
+
+    def ids(self, path: str = "/orders") -> list[str]:
+        with self.lock:
+            return [body["id"] for p, body, _ in self.received if p == path]
+
+
+def event(event_id: str, kind: str = "order.created") -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "type": kind,
+        "source": "shop",
+        "datacontenttype": "application/json",
+        "data": {"n": event_id},
+    }
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.01)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def resources(tmp_path: Path) -> Path:
+    folder = tmp_path / "resources"
+    folder.mkdir()
+    (folder / "subscription.yaml").write_text(SUBSCRIPTION)
+    (folder / "resiliency.yaml").write_text(RESILIENCY)
+    return folder
+
+
+@pytest.fixture
+def subscriber() -> Subscriber:
+    return Subscriber()
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, resources: Path, subscriber: Subscriber) -> Iterator[Runtime]:
+    rt = Runtime(Settings(data_dir=tmp_path / "data"), [resources], {"shop": subscriber.app})
+    rt.start()
+    yield rt
+    rt.stop()
+
+
+def dead_letters(rt: Runtime) -> list[str]:
+    return [m.envelope["id"] for m in rt.broker.messages("orders-dlq")]
+
+
+def test_success_is_delivered_once_as_a_structured_cloudevent(runtime, subscriber) -> None:
+    runtime.broker.publish("pubsub", "orders", event("e1"), "k1")
+    wait_for(lambda: subscriber.ids() == ["e1"])
+    path, body, content_type = subscriber.received[0]
+    assert content_type == "application/cloudevents+json"
+    assert body["pubsubname"] == "pubsub" and body["topic"] == "orders"
+    assert body["data"] == {"n": "e1"}
+    time.sleep(0.1)
+    assert subscriber.ids() == ["e1"]
+    assert dead_letters(runtime) == []
+
+
+def test_routing_rules_pick_the_path(runtime, subscriber) -> None:
+    runtime.broker.publish("pubsub", "orders", event("s1", "order.special"), "k")
+    wait_for(lambda: subscriber.ids("/special") == ["s1"])
+    assert subscriber.ids("/orders") == []
+
+
+@pytest.mark.parametrize("reply", [(200, {"status": "RETRY"}), (500, None), (503, {"x": 1})])
+def test_retry_and_errors_are_redelivered(runtime, subscriber, reply) -> None:
+    subscriber.script["e1"] = [reply, reply]
+    runtime.broker.publish("pubsub", "orders", event("e1"), "k1")
+    wait_for(lambda: subscriber.ids() == ["e1", "e1", "e1"])
+    time.sleep(0.1)
+    assert subscriber.ids() == ["e1", "e1", "e1"]
+    assert dead_letters(runtime) == []
+
+
+def test_retries_running_out_send_to_the_dead_letter_topic(runtime, subscriber) -> None:
+    subscriber.script["e1"] = [(500, None)] * 10
+    runtime.broker.publish("pubsub", "orders", event("e1"), "k1")
+    wait_for(lambda: dead_letters(runtime) == ["e1"])
+    assert subscriber.ids() == ["e1"] * 3  # the first try and maxRetries: 2
+
+
+def test_drop_goes_straight_to_the_dead_letter_topic(runtime, subscriber) -> None:
+    subscriber.script["e1"] = [(200, {"status": "DROP"})]
+    runtime.broker.publish("pubsub", "orders", event("e1"), "k1")
+    wait_for(lambda: dead_letters(runtime) == ["e1"])
+    assert subscriber.ids() == ["e1"]
+
+
+def test_404_drops_without_dead_letter(runtime, subscriber) -> None:
+    subscriber.script["e1"] = [(404, None)]
+    runtime.broker.publish("pubsub", "orders", event("e1"), "k1")
+    runtime.broker.publish("pubsub", "orders", event("e2"), "k1")
+    wait_for(lambda: subscriber.ids() == ["e1", "e2"])
+    time.sleep(0.1)
+    assert subscriber.ids() == ["e1", "e2"]
+    assert dead_letters(runtime) == []
+
+
+def test_order_is_kept_per_key_while_other_keys_flow(runtime, subscriber) -> None:
+    subscriber.script["a1"] = [(500, None), (500, None)]
+    for event_id, key in [("a1", "A"), ("a2", "A"), ("b1", "B"), ("a3", "A")]:
+        runtime.broker.publish("pubsub", "orders", event(event_id), key)
+    wait_for(lambda: subscriber.ids().count("a3") == 1)
+    delivered = subscriber.ids()
+    assert [i for i in delivered if i.startswith("a")] == ["a1", "a1", "a1", "a2", "a3"]
+    assert delivered.index("b1") < delivered.index("a2")
+
+
+def test_unacknowledged_messages_are_redelivered_after_a_restart(
+    tmp_path: Path, resources: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    first = Subscriber()
+    first.script["e1"] = [(500, None)]
+    crashed = Runtime(settings, [resources], {"shop": first.app})
+    crashed.broker.publish("pubsub", "orders", event("e1"), "k1")
+    crashed.dispatchers["shop/orders"].dispatch_ready()  # one failed attempt, then "crash"
+    crashed.broker.publish("pubsub", "orders", event("e2"), "k2")  # never attempted
+    crashed.engine.dispose()
+    assert first.ids() == ["e1"]
+
+    second = Subscriber()
+    restarted = Runtime(settings, [resources], {"shop": second.app})
+    restarted.start()
+    try:
+        wait_for(lambda: sorted(second.ids()) == ["e1", "e2"])
+        time.sleep(0.1)
+        assert sorted(second.ids()) == ["e1", "e2"]
+    finally:
+        restarted.stop()
+
+
+def test_cron_binding_posts_an_empty_json_body(tmp_path: Path, resources: Path) -> None:
+    (resources / "cron.yaml").write_text(CRON)
+    subscriber = Subscriber()
+    rt = Runtime(Settings(data_dir=tmp_path / "data"), [resources], {"shop": subscriber.app})
+    rt.start()
+    try:
+        wait_for(lambda: sum(1 for p, _, _ in subscriber.received if p == "/tick") >= 2)
+    finally:
+        rt.stop()
+    path, body, content_type = subscriber.received[0]
+    assert (path, body, content_type) == ("/tick", {}, "application/json")
