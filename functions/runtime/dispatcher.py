@@ -125,7 +125,11 @@ class Dispatcher:
         if path is None:
             return SUCCESS
         body = json.dumps(envelope).encode()
-        with log_context(event_id=envelope.get("id"), task_id=message.partition_key):
+        with log_context(
+            event_id=envelope.get("id"),
+            task_id=message.partition_key,
+            traceparent=envelope.get("traceparent"),
+        ):
             try:
                 status, reply = self.transport(
                     self.sub.app_id, path, body, {"Content-Type": CLOUDEVENT_CONTENT_TYPE}

@@ -28,7 +28,7 @@ from functions.shared.db import is_unavailable, ping
 from functions.shared.events import Event, PoisonEvent, UnsupportedVersion, parse_data
 from functions.shared.health import Check, register_health
 from functions.shared.idempotency import claim
-from functions.shared.logs import configure_logging, log_context
+from functions.shared.logs import bind_request, configure_logging, log_context
 from functions.shared.problems import problem_response, register_problem_handlers
 from functions.shared.settings import Settings, current_settings
 
@@ -118,6 +118,16 @@ def init_app(app: Flask, ctx: AppContext, checks: list[Check] | None = None) -> 
     register_problem_handlers(app)
     register_health(app, [Check("database", lambda: ping(ctx.engine)), *(checks or [])])
     metrics.instrument(app, ctx.app_id)
+
+    @app.before_request
+    def _bind_trace() -> None:
+        g.reset_log_context = bind_request(ctx.app_id, request.headers.get("traceparent"))
+
+    @app.teardown_request
+    def _unbind_trace(_exc: BaseException | None) -> None:
+        reset = g.pop("reset_log_context", None)
+        if reset:
+            reset()
 
     @app.errorhandler(DropEvent)
     def _drop(exc: DropEvent) -> Response:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import re
+import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pythonjsonlogger.json import JsonFormatter
 
 CONTEXT_FIELDS = ("app", "task_id", "event_id", "traceparent")
+_TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 _context: dict[str, contextvars.ContextVar[str | None]] = {
     name: contextvars.ContextVar(name, default=None) for name in CONTEXT_FIELDS
 }
@@ -38,6 +41,32 @@ def log_context(**values: str | None) -> Iterator[None]:
     finally:
         for var, token in reversed(tokens):
             var.reset(token)
+
+
+def current(name: str) -> str | None:
+    """The value bound to `name` (one of CONTEXT_FIELDS) in this context, if any."""
+    return _context[name].get()
+
+
+def new_traceparent() -> str:
+    """A fresh W3C trace context header: version 00, random trace and span ids, sampled."""
+    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+
+
+def bind_request(app_id: str, traceparent: str | None) -> Callable[[], None]:
+    """Bind the app and the request's trace context (or a new one) until `reset()`."""
+    if not traceparent or not _TRACEPARENT.match(traceparent):
+        traceparent = new_traceparent()
+    tokens = [
+        (_context["app"], _context["app"].set(app_id)),
+        (_context["traceparent"], _context["traceparent"].set(traceparent)),
+    ]
+
+    def reset() -> None:
+        for var, token in reversed(tokens):
+            var.reset(token)
+
+    return reset
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessio
 from functions.shared import metrics
 from functions.shared.db import UTCDateTime
 from functions.shared.events import Event, utcnow
-from functions.shared.logs import log_context
+from functions.shared.logs import current, log_context
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +66,14 @@ def add_events(
 ) -> None:
     """Stage `(topic, event)` pairs in the outbox, inside the caller's transaction."""
     now = utcnow()
+    traceparent = current("traceparent")
     for topic, event in routed:
         session.add(
             model(
                 event_id=event.event_id,
                 topic=topic,
                 partition_key=event.task_id,
-                envelope=event.to_cloudevent(source),
+                envelope=event.to_cloudevent(source, traceparent),
                 created_at=now,
             )
         )
@@ -158,7 +159,11 @@ class OutboxRelay:
         done: list[int] = []
         try:
             for row in rows:
-                with log_context(task_id=row.partition_key, event_id=row.event_id):
+                with log_context(
+                    task_id=row.partition_key,
+                    event_id=row.event_id,
+                    traceparent=row.envelope.get("traceparent"),
+                ):
                     self.publisher.publish(row.topic, row.envelope, row.partition_key)
                     log.debug("event published", extra={"topic": row.topic})
                 metrics.OUTBOX_PUBLISHED.labels(self.app, row.topic).inc()

@@ -7,6 +7,7 @@ cleared. The unit of work writes them to the outbox in the same transaction.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,8 @@ from functions.shared.context import UnitOfWork
 from functions.shared.events import Event, EventType, Topic, isoformat, utcnow
 from functions.shared.problems import Problem, ValidationFailed
 from functions.todo.models import Task
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,11 @@ def _bump(task: Task) -> None:
 def _tell(uow: UnitOfWork, change: Change) -> None:
     uow.session.flush()
     task = change.task
+    log.info(
+        "task %s",
+        (change.event_type or "unchanged").removeprefix("task."),
+        extra={"task_id": task.id, "version": task.version},
+    )
     if change.event_type:
         event = Event(change.event_type, task.id, task.user_id, task.snapshot())
         uow.emit(event, Topic.TASK_EVENTS, Topic.TASK_UPDATES)
