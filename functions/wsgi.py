@@ -55,6 +55,7 @@ def attach_relay(ctx: AppContext, publisher: Publisher) -> None:
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
         max_backoff_seconds=settings.outbox_max_backoff_seconds,
+        failpoint=settings.failpoint,
     )
     ctx.on_commit.append(relay.wake)
     ctx.workers.insert(0, relay)

@@ -10,10 +10,12 @@ consumers dedupe by event id.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
 import zlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -92,6 +94,7 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_seconds: float = 2.0,
         max_backoff_seconds: float = 30.0,
+        failpoint: str | None = None,
     ) -> None:
         self.app = app
         self.sessions = sessions
@@ -104,6 +107,7 @@ class OutboxRelay:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._leader_conn: Any = None
+        self.failpoint = failpoint
 
     def wake(self) -> None:
         self._wake.set()
@@ -157,6 +161,7 @@ class OutboxRelay:
                 .limit(self.batch_size)
             ).all()
         done: list[int] = []
+        self._fail_at("relay.before_publish", rows)
         try:
             for row in rows:
                 with log_context(
@@ -168,6 +173,7 @@ class OutboxRelay:
                     log.debug("event published", extra={"topic": row.topic})
                 metrics.OUTBOX_PUBLISHED.labels(self.app, row.topic).inc()
                 done.append(row.id)
+            self._fail_at("relay.after_publish", rows)
         finally:
             if done:
                 with self.sessions.begin() as session:
@@ -178,6 +184,11 @@ class OutboxRelay:
                     )
             self.refresh_lag()
         return len(done)
+
+    def _fail_at(self, point: str, rows: Sequence[Any]) -> None:
+        if rows and self.failpoint == point:
+            log.warning("failpoint reached; exiting", extra={"failpoint": point})
+            os._exit(86)
 
     def _is_leader(self) -> bool:
         """On PostgreSQL only one replica's relay publishes, keeping per-task order."""

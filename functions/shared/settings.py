@@ -49,6 +49,9 @@ class Settings:
     hub_retention_seconds: int = 7 * 24 * 3600
     hub_ping_seconds: float = 25.0
     hub_queue_size: int = 256
+    # Fault injection for crash tests: `relay.before_publish` or `relay.after_publish`
+    # ends the process at that point, as a power cut would. Never set in production.
+    failpoint: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

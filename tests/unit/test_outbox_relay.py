@@ -1,0 +1,128 @@
+"""The outbox relay publishes in order, stops at a failure, backs off and catches up."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.shared.context import AppContext
+from functions.shared.events import Event
+from functions.shared.outbox import OutboxRelay, PublishError, outbox_lag
+from functions.shared.settings import Settings
+from functions.todo import build
+
+
+class FakePublisher:
+    def __init__(self) -> None:
+        self.published: list[tuple[str, str, str]] = []
+        self.down = False
+        self.calls = 0
+        self.event = threading.Event()
+
+    def publish(self, topic: str, envelope: dict[str, Any], key: str) -> None:
+        self.calls += 1
+        if self.down:
+            raise PublishError("broker down")
+        self.published.append((topic, key, envelope["id"]))
+        self.event.set()
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> AppContext:
+    return build(Settings(data_dir=tmp_path))
+
+
+def emit(ctx: AppContext, *keys: str) -> list[str]:
+    ids = []
+    with ctx.unit_of_work() as uow:
+        for key in keys:
+            event = Event("task.updated", key, "alice", {"n": len(ids)})
+            uow.emit(event, "task-events")
+            ids.append(event.event_id)
+    return ids
+
+
+def relay_for(ctx: AppContext, publisher: FakePublisher, **kwargs: Any) -> OutboxRelay:
+    return OutboxRelay("todo", ctx.sessions, ctx.outbox, publisher, **kwargs)
+
+
+def test_publishes_in_commit_order_with_the_task_as_key(ctx: AppContext) -> None:
+    ids = emit(ctx, "t1", "t2", "t1")
+    publisher = FakePublisher()
+    assert relay_for(ctx, publisher).publish_batch() == 3
+    assert publisher.published == [
+        ("task-events", "t1", ids[0]),
+        ("task-events", "t2", ids[1]),
+        ("task-events", "t1", ids[2]),
+    ]
+    assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 0
+
+
+def test_a_failure_keeps_the_rest_for_later_in_order(ctx: AppContext) -> None:
+    ids = emit(ctx, "t1", "t1")
+    publisher = FakePublisher()
+    publisher.down = True
+    relay = relay_for(ctx, publisher)
+    with pytest.raises(PublishError):
+        relay.publish_batch()
+    assert publisher.calls == 1  # stopped at the first failure: nothing overtakes it
+    assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 2
+    publisher.down = False
+    assert relay.publish_batch() == 2
+    assert [p[2] for p in publisher.published] == ids
+
+
+def test_batches_bound_each_round(ctx: AppContext) -> None:
+    emit(ctx, *[f"t{i}" for i in range(5)])
+    publisher = FakePublisher()
+    relay = relay_for(ctx, publisher, batch_size=2)
+    assert [relay.publish_batch() for _ in range(4)] == [2, 2, 1, 0]
+
+
+def test_a_commit_wakes_the_relay_at_once(ctx: AppContext) -> None:
+    publisher = FakePublisher()
+    relay = relay_for(ctx, publisher, poll_seconds=60)
+    ctx.on_commit.append(relay.wake)
+    relay.start()
+    try:
+        started = time.monotonic()
+        emit(ctx, "t1")
+        assert publisher.event.wait(5)
+        assert time.monotonic() - started < 5  # woken, not polled (poll is 60 s)
+    finally:
+        relay.stop()
+
+
+def test_the_loop_backs_off_while_down_and_drains_after(ctx: AppContext) -> None:
+    publisher = FakePublisher()
+    publisher.down = True
+    relay = relay_for(ctx, publisher, poll_seconds=0.05, max_backoff_seconds=0.2)
+    ctx.on_commit.append(relay.wake)
+    emit(ctx, "t1", "t2")
+    relay.start()
+    try:
+        deadline = time.monotonic() + 5
+        while publisher.calls < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert publisher.calls >= 3
+        assert publisher.published == []
+        publisher.down = False
+        assert publisher.event.wait(5)
+        deadline = time.monotonic() + 5
+        while len(publisher.published) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [key for _, key, _ in publisher.published] == ["t1", "t2"]
+    finally:
+        relay.stop()
+
+
+def test_lag_reports_count_and_age_of_the_oldest(ctx: AppContext) -> None:
+    emit(ctx, "t1", "t2")
+    time.sleep(0.05)
+    lag = outbox_lag(ctx.sessions, ctx.outbox)
+    assert lag["pending"] == 2
+    assert lag["oldest_seconds"] >= 0.05
