@@ -17,6 +17,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 graceful_timeout = 20
 accesslog = None
+control_socket_disable = True
 
 
 def post_worker_init(worker: Any) -> None:

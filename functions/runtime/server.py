@@ -33,6 +33,7 @@ class PlatformServer(BaseApplication):
             "graceful_timeout": 10,
             "timeout": 0,
             "accesslog": None,
+            "control_socket_disable": True,  # one per user home: concurrent servers would clash
             "post_worker_init": self._started,
             "worker_exit": self._stopping,
             "when_ready": self._announce,
