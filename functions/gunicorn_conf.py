@@ -16,7 +16,8 @@ worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 graceful_timeout = 20
-accesslog = None
+accesslog = "-"
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 
 

@@ -1,0 +1,32 @@
+"""Fixtures for the deploy tier: the tools and schemas deploy/tools.sh caches.
+
+Under CI (CI=true) or `task validate` (TODOMESH_DEPLOY_STRICT=1) a missing tool
+or schema fails the test; elsewhere it skips with a pointer to `task validate`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from deploy_support import OVERLAYS, Tools, default_tools, render
+
+
+@pytest.fixture(scope="session")
+def tools() -> Tools:
+    return default_tools()
+
+
+@pytest.fixture(scope="session")
+def rendered(tools: Tools) -> dict[str, str]:
+    """The YAML of every overlay, rendered once per session by the real kustomize."""
+    return {overlay: render(tools, overlay) for overlay in OVERLAYS}
+
+
+@pytest.fixture(autouse=True)
+def _restore_environ() -> Iterator[None]:
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
