@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from functions.shared.context import UnitOfWork
-from functions.shared.events import Event, EventType, Topic, isoformat, utcnow
+from functions.shared.events import Event, EventType, PoisonEvent, Topic, isoformat, utcnow
 from functions.shared.problems import Problem, ValidationFailed
 from functions.todo.models import Task
+from functions.todo.validation import WRITABLE, task_fields
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class Change:
     task: Task
     event_type: EventType | None = None
     reminder: EventType | None = None
+    cleared_reminder: datetime | None = None  # the time a cleared reminder had
 
 
 def create_task(cmd: CreateTask, uow: UnitOfWork) -> Task:
@@ -77,8 +79,7 @@ def create_task(cmd: CreateTask, uow: UnitOfWork) -> Task:
     _apply(uow.session, task, cmd.fields)
     if task.status == "complete":
         task.completed_at = now
-    if task.recurrence and task.due_date:
-        task.occurrence = 1
+    _number_series(task)
     uow.session.add(task)
     reminder = EventType.REMINDER_SCHEDULED if task.reminder_time else None
     _tell(uow, Change(task, EventType.TASK_CREATED, reminder))
@@ -91,6 +92,7 @@ def update_task(cmd: UpdateTask, uow: UnitOfWork) -> Task:
     before = task.snapshot()
     old_reminder, was_complete = task.reminder_time, task.status == "complete"
     _apply(uow.session, task, cmd.fields)
+    _number_series(task)
     if task.snapshot() == before:
         return task
     change = Change(task, EventType.TASK_UPDATED)
@@ -102,9 +104,10 @@ def update_task(cmd: UpdateTask, uow: UnitOfWork) -> Task:
         task.completed_at = None
     if task.reminder_time != old_reminder and change.event_type == EventType.TASK_UPDATED:
         task.reminder_fired_at = None
-        change.reminder = (
-            EventType.REMINDER_SCHEDULED if task.reminder_time else EventType.REMINDER_CANCELLED
-        )
+        if task.reminder_time and task.status != "complete":
+            change.reminder = EventType.REMINDER_SCHEDULED
+        elif old_reminder:
+            change.reminder, change.cleared_reminder = EventType.REMINDER_CANCELLED, old_reminder
     _bump(task)
     _tell(uow, change)
     return task
@@ -134,6 +137,7 @@ def delete_task(cmd: DeleteTask, uow: UnitOfWork) -> None:
 
 def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | None:
     """Insert the next occurrence of a series once; its id is deterministic."""
+    _require_instance_fields(snapshot)
     if uow.session.get(Task, snapshot["id"]) is not None:
         return None
     fields = {
@@ -168,6 +172,22 @@ def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | 
     return task
 
 
+def _require_instance_fields(snapshot: dict[str, Any]) -> None:
+    """A payload that can never become a task is poison: DROP it, don't retry it."""
+    try:
+        validated = task_fields(
+            {k: v for k, v in snapshot.items() if k in WRITABLE and v is not None},
+            creating=True,
+        )
+    except ValidationFailed as exc:
+        raise PoisonEvent(f"recurring instance is invalid: {exc.extra['errors']}") from exc
+    for name in ("id", "user_id"):
+        if not isinstance(snapshot.get(name), str) or not snapshot[name]:
+            raise PoisonEvent(f"recurring instance has no {name}")
+    if "due_date" not in validated:
+        raise PoisonEvent("recurring instance has no due_date")
+
+
 def load_task(session: Session, user_id: str, task_id: str, for_update: bool = False) -> Task:
     """The user's live task, or 404: another user's task does not exist for them."""
     query = select(Task).where(
@@ -179,12 +199,15 @@ def load_task(session: Session, user_id: str, task_id: str, for_update: bool = F
     return task
 
 
-def reminder_event(event_type: EventType, task: Task) -> Event:
+def reminder_event(
+    event_type: EventType, task: Task, reminder_time: datetime | None = None
+) -> Event:
+    reminder_time = reminder_time or task.reminder_time
     payload = {
         "task_id": task.id,
         "user_id": task.user_id,
         "title": task.title,
-        "reminder_time": isoformat(task.reminder_time) if task.reminder_time else None,
+        "reminder_time": isoformat(reminder_time) if reminder_time else None,
         "due_date": isoformat(task.due_date) if task.due_date else None,
     }
     return Event(event_type, task.id, task.user_id, payload)
@@ -207,6 +230,12 @@ def _owns(session: Session, user_id: str, task_id: str) -> bool:
         session.scalar(select(Task.id).where(Task.id == task_id, Task.user_id == user_id))
         is not None
     )
+
+
+def _number_series(task: Task) -> None:
+    """A task that is (or becomes) recurring is occurrence 1 of its series."""
+    if task.recurrence and task.due_date and task.occurrence is None:
+        task.occurrence = 1
 
 
 def _check_version(task: Task, if_match: str | None) -> None:
@@ -245,7 +274,8 @@ def _tell(uow: UnitOfWork, change: Change) -> None:
         event = Event(change.event_type, task.id, task.user_id, task.snapshot())
         uow.emit(event, Topic.TASK_EVENTS, Topic.TASK_UPDATES)
     if change.reminder:
-        uow.emit(reminder_event(change.reminder, task), Topic.REMINDERS)
+        event = reminder_event(change.reminder, task, change.cleared_reminder)
+        uow.emit(event, Topic.REMINDERS)
 
 
 def _parse_moment(value: str | None) -> datetime | None:

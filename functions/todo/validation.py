@@ -26,6 +26,7 @@ WRITABLE = {
 }
 MAX_DESCRIPTION = 10_000
 MAX_TAGS = 20
+MAX_RECURRENCE = 512  # the column's width
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
@@ -120,6 +121,8 @@ def _timezone(value: Any) -> str | None:
 def _recurrence(value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
         raise ValueError("must be null, daily, weekly, monthly or an RFC 5545 RRULE")
+    if value is not None and len(value) > MAX_RECURRENCE:
+        raise ValueError(f"must be at most {MAX_RECURRENCE} characters")
     return validate_recurrence(value)
 
 

@@ -23,4 +23,7 @@ def test_ready_reports_database_and_outbox_lag(alice: Api, client) -> None:
 def test_metrics_count_requests(alice: Api, client) -> None:
     alice.create()
     text = client.get("/metrics").get_data(as_text=True)
-    assert 'todomesh_http_requests_total{app="todo",method="POST",route="/api/tasks",status="201"}' in text
+    assert (
+        'todomesh_http_requests_total{app="todo",method="POST",route="/api/tasks",status="201"}'
+        in text
+    )

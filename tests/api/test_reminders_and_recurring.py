@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.api.conftest import Api, types_on
 
 REMINDERS = "reminders"
@@ -20,11 +22,32 @@ def test_setting_moving_and_clearing_a_reminder(alice: Api, outbox) -> None:
     alice.patch(f"/api/tasks/{task['id']}", json={"title": "unrelated"})
     alice.patch(f"/api/tasks/{task['id']}", json={"reminder_time": None})
     assert types_on(outbox(), REMINDERS) == [
-        "reminder.scheduled", "reminder.scheduled", "reminder.cancelled",
+        "reminder.scheduled",
+        "reminder.scheduled",
+        "reminder.cancelled",
     ]
     payload = outbox()[2][2]["data"]["payload"]
     assert payload["task_id"] == task["id"]
     assert payload["user_id"] == "alice"
+    cancelled = [e for t, _, e in outbox() if e["type"] == "reminder.cancelled"][0]
+    moved = [e for t, _, e in outbox() if e["type"] == "reminder.scheduled"][1]
+    assert (
+        cancelled["data"]["payload"]["reminder_time"] == moved["data"]["payload"]["reminder_time"]
+    )
+
+
+def test_a_reminder_set_on_a_complete_task_is_not_scheduled(alice: Api, outbox) -> None:
+    task = alice.create()
+    alice.post(f"/api/tasks/{task['id']}/complete")
+    alice.patch(f"/api/tasks/{task['id']}", json={"reminder_time": _in(60)})
+    assert types_on(outbox(), REMINDERS) == []
+
+
+def test_a_task_made_recurring_later_is_occurrence_one(alice: Api) -> None:
+    task = alice.create(due_date="2027-01-01T09:00:00Z")
+    assert task["occurrence"] is None
+    updated = alice.patch(f"/api/tasks/{task['id']}", json={"recurrence": "weekly"}).get_json()
+    assert updated["occurrence"] == 1
 
 
 def test_completing_or_deleting_cancels_a_pending_reminder(alice: Api, outbox) -> None:
@@ -47,8 +70,9 @@ def test_sweep_fires_each_due_reminder_once(alice: Api, outbox) -> None:
     second = alice.client.post("/reminder-sweep", json={})
     assert first.get_json() == {"fired": 1}
     assert second.get_json() == {"fired": 0}
-    fired = [(k, e["data"]["payload"]["title"]) for t, k, e in outbox()
-             if e["type"] == "reminder.due"]
+    fired = [
+        (k, e["data"]["payload"]["title"]) for t, k, e in outbox() if e["type"] == "reminder.due"
+    ]
     assert fired == [(due["id"], "due")]
 
 
@@ -63,16 +87,31 @@ def test_job_callback_fires_only_its_reminder(alice: Api, outbox) -> None:
 
 
 def _instance_event(root: dict, event_id: str) -> dict:
-    snapshot = {**root, "id": str(uuid.uuid5(uuid.NAMESPACE_URL, root["id"] + ":2")),
-                "parent_task_id": root["id"], "occurrence": 2,
-                "due_date": "2027-01-02T09:00:00Z"}
+    snapshot = {
+        **root,
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, root["id"] + ":2")),
+        "parent_task_id": root["id"],
+        "occurrence": 2,
+        "due_date": "2027-01-02T09:00:00Z",
+    }
     return {
-        "specversion": "1.0", "id": event_id, "type": "recurring.task.created",
-        "source": "recurring", "subject": snapshot["id"], "pubsubname": "pubsub",
-        "topic": "task-events", "datacontenttype": "application/json",
-        "data": {"event_id": event_id, "event_type": "recurring.task.created",
-                 "schema_version": "1.0", "timestamp": "2027-01-01T10:00:00Z",
-                 "task_id": snapshot["id"], "user_id": root["user_id"], "payload": snapshot},
+        "specversion": "1.0",
+        "id": event_id,
+        "type": "recurring.task.created",
+        "source": "recurring",
+        "subject": snapshot["id"],
+        "pubsubname": "pubsub",
+        "topic": "task-events",
+        "datacontenttype": "application/json",
+        "data": {
+            "event_id": event_id,
+            "event_type": "recurring.task.created",
+            "schema_version": "1.0",
+            "timestamp": "2027-01-01T10:00:00Z",
+            "task_id": snapshot["id"],
+            "user_id": root["user_id"],
+            "payload": snapshot,
+        },
     }
 
 
@@ -87,16 +126,45 @@ def test_recurring_instance_is_inserted_once(alice: Api, outbox) -> None:
     alice.client.post("/events/recurring", json=again, headers=headers)
     items = alice.get("/api/tasks").get_json()["items"]
     assert [(t["title"], t["occurrence"], t["parent_task_id"]) for t in items] == [
-        ("Standup", 1, None), ("Standup", 2, root["id"]),
+        ("Standup", 1, None),
+        ("Standup", 2, root["id"]),
     ]
     assert items[1]["due_date"] == "2027-01-02T09:00:00Z"
     assert types_on(outbox(), "task-events") == ["task.created", "task.created"]
 
 
-def test_a_poison_recurring_event_is_dropped(alice: Api) -> None:
-    event = {"specversion": "1.0", "id": "e1", "type": "recurring.task.created",
-             "source": "recurring", "pubsubname": "pubsub", "data": {"nonsense": True}}
-    response = alice.client.post("/events/recurring", json=event,
-                                 headers={"Content-Type": "application/cloudevents+json"})
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"id": "x" * 36, "user_id": "alice"},
+        {"id": "x" * 36, "user_id": "alice", "title": "t"},
+        {"user_id": "alice", "title": "t", "due_date": "2027-01-01T09:00:00Z"},
+    ],
+)
+def test_a_poison_recurring_event_is_dropped_and_writes_nothing(alice: Api, payload) -> None:
+    root = alice.create(title="Standup", recurrence="daily", due_date="2027-01-01T09:00:00Z")
+    event = _instance_event(root, str(uuid.uuid4()))
+    event["data"]["payload"] = payload
+    response = alice.client.post(
+        "/events/recurring", json=event, headers={"Content-Type": "application/cloudevents+json"}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "DROP"
+    assert len(alice.get("/api/tasks").get_json()["items"]) == 1
+
+
+def test_malformed_data_is_dropped(alice: Api) -> None:
+    event = {
+        "specversion": "1.0",
+        "id": "e1",
+        "type": "recurring.task.created",
+        "source": "recurring",
+        "pubsubname": "pubsub",
+        "data": {"nonsense": True},
+    }
+    response = alice.client.post(
+        "/events/recurring", json=event, headers={"Content-Type": "application/cloudevents+json"}
+    )
     assert response.status_code == 200
     assert response.get_json()["status"] == "DROP"

@@ -49,10 +49,20 @@ def test_missing_user_is_401(client) -> None:
         ({"title": "t", "reminder_time": "2027-13-01T09:00:00Z"}, "reminder_time"),
         ({"title": "t", "recurrence": "hourly-ish"}, "recurrence"),
         ({"title": "t", "recurrence": "daily"}, "due_date"),
+        (
+            {
+                "title": "t",
+                "due_date": "2027-01-01T09:00:00Z",
+                "recurrence": "FREQ=WEEKLY;BYDAY=" + ",".join(["MO"] * 200),
+            },
+            "recurrence",
+        ),
         ({"title": "t", "timezone": "Mars/Olympus"}, "timezone"),
         ({"title": "t", "colour": "red"}, "colour"),
-        ({"title": "t", "parent_task_id": "00000000-0000-0000-0000-000000000000"},
-         "parent_task_id"),
+        (
+            {"title": "t", "parent_task_id": "00000000-0000-0000-0000-000000000000"},
+            "parent_task_id",
+        ),
     ],
 )
 def test_validation_failure_is_422_naming_the_field(alice: Api, outbox, body, field) -> None:

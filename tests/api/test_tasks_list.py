@@ -15,10 +15,15 @@ def _titles(response) -> list[str]:
 @pytest.fixture
 def tasks(alice: Api, bob: Api) -> dict[str, dict]:
     made = {
-        "a": alice.create(title="Alpha report", priority="high", tags=["work"],
-                          due_date="2027-01-10T09:00:00Z"),
-        "b": alice.create(title="Buy bread", description="sourdough 100%", tags=["home"],
-                          due_date="2027-02-10T09:00:00Z"),
+        "a": alice.create(
+            title="Alpha report", priority="high", tags=["work"], due_date="2027-01-10T09:00:00Z"
+        ),
+        "b": alice.create(
+            title="Buy bread",
+            description="sourdough 100%",
+            tags=["home"],
+            due_date="2027-02-10T09:00:00Z",
+        ),
         "c": alice.create(title="Call mum", priority="low", tags=["home", "family"]),
     }
     alice.post(f"/api/tasks/{made['c']['id']}/complete")
