@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import signal
 import threading
 import time
 import zlib
@@ -187,7 +188,10 @@ class OutboxRelay:
 
     def _fail_at(self, point: str, rows: Sequence[Any]) -> None:
         if rows and self.failpoint == point:
-            log.warning("failpoint reached; exiting", extra={"failpoint": point})
+            # A power cut: the serving process and its gunicorn arbiter die at once,
+            # so nothing restarts the worker behind the test's back.
+            log.warning("failpoint reached; killing the server", extra={"failpoint": point})
+            os.kill(os.getppid(), signal.SIGKILL)
             os._exit(86)
 
     def _is_leader(self) -> bool:

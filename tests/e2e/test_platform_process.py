@@ -1,0 +1,72 @@
+"""`todomesh dev` serves everything on one origin, survives crashes, stops cleanly."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support.platform import PlatformProcess
+
+pytestmark = pytest.mark.e2e
+
+
+def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def audit_types(platform: PlatformProcess, user: str, task_id: str) -> list[str]:
+    response = platform.api(user).get(f"/api/audit/{user}/task/{task_id}")
+    assert response.status_code == 200, response.text
+    return [record["event_type"] for record in response.json()["items"]]
+
+
+def test_the_run_command_serves_api_page_and_probes_on_one_origin(platform) -> None:
+    alice = platform.api("alice")
+    created = alice.post("/api/tasks", json={"title": "Buy milk"})
+    assert created.status_code == 201
+    task_id = created.json()["id"]
+    assert alice.get(f"/api/tasks/{task_id}").json()["title"] == "Buy milk"
+    assert eventually(lambda: audit_types(platform, "alice", task_id) == ["task.created"])
+    page = requests.get(f"{platform.url}/", timeout=5)
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    ready = requests.get(f"{platform.url}/ready", timeout=5).json()
+    assert set(ready["apps"]) == {"todo", "hub", "audit", "recurring", "notify"}
+    assert "todomesh_http_requests_total" in requests.get(f"{platform.url}/metrics").text
+    assert requests.get(f"{platform.url}/openapi.json").json()["openapi"].startswith("3.1")
+
+
+@pytest.mark.parametrize("failpoint", ["relay.before_publish", "relay.after_publish"])
+def test_a_crash_between_commit_and_publish_loses_and_duplicates_nothing(
+    stopped_platform: PlatformProcess, failpoint: str
+) -> None:
+    stopped_platform.start(TODOMESH_FAILPOINT=failpoint)
+    response = stopped_platform.api("alice").post("/api/tasks", json={"title": "Survive"})
+    assert response.status_code == 201  # committed: the caller was promised it
+    task_id = response.json()["id"]
+    stopped_platform.wait_exit()  # the relay hit the failpoint and the process died
+    log = stopped_platform.process.log_text()
+    assert "failpoint reached" in log
+
+    stopped_platform.start(TODOMESH_FAILPOINT="")
+    assert eventually(lambda: audit_types(stopped_platform, "alice", task_id) == ["task.created"])
+    time.sleep(1.0)  # give a duplicate every chance to arrive
+    assert audit_types(stopped_platform, "alice", task_id) == ["task.created"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_the_server_stops_cleanly_on_a_signal(platform: PlatformProcess, sig: int) -> None:
+    platform.api("alice").post("/api/tasks", json={"title": "Before stopping"})
+    platform.process.stop(sig, timeout=15)
+    log = platform.process.log_text()
+    assert "platform stopped" in log
+    assert "SIGKILL" not in log
