@@ -56,6 +56,7 @@ def attach_relay(ctx: AppContext, publisher: Publisher) -> None:
         poll_seconds=settings.outbox_poll_seconds,
         max_backoff_seconds=settings.outbox_max_backoff_seconds,
         failpoint=settings.failpoint,
+        readers=ctx.readers,
     )
     ctx.on_commit.append(relay.wake)
     ctx.workers.insert(0, relay)

@@ -9,15 +9,15 @@ redelivers whatever was in flight.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text, select, update
+from sqlalchemy import JSON, Index, Integer, String, Text, insert, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from functions.runtime.resources import Subscription
-from functions.shared.db import UTCDateTime
+from functions.shared.db import UTCDateTime, reader_factory
 from functions.shared.events import utcnow
 
 SCHEMA = "runtime"
@@ -66,6 +66,7 @@ class Broker:
 
     def __init__(self, sessions: sessionmaker[Session], subscriptions: list[Subscription]):
         self.sessions = sessions
+        self.readers = reader_factory(sessions.kw["bind"])
         self.subscriptions = subscriptions
         self._listeners: list[Callable[[str], None]] = []
         self._lock = threading.Lock()
@@ -74,33 +75,42 @@ class Broker:
         """Call `listener(subscription_key)` after each publish that gave it work."""
         self._listeners.append(listener)
 
-    def publish(self, pubsub: str, topic: str, envelope: dict[str, Any], key: str) -> list[str]:
-        # Every pub/sub component of ours points at the same brokers (as `pubsub` and
-        # `pubsub-hub` do on Kafka), so a topic's subscribers are all of its subscriptions.
-        targets = [s for s in self.subscriptions if s.topic == topic]
+    def publish(self, pubsub: str, topic: str, envelope: dict[str, Any], key: str) -> None:
+        self.publish_many(pubsub, [(topic, envelope, key)])
+
+    def publish_many(self, pubsub: str, items: Sequence[tuple[str, dict[str, Any], str]]) -> None:
+        """Store `(topic, envelope, key)` messages and their deliveries in one transaction."""
         now = utcnow()
+        rows = [
+            {"pubsub": pubsub, "topic": t, "partition_key": k, "envelope": e, "published_at": now}
+            for t, e, k in items
+        ]
         with self.sessions.begin() as session:
-            message = Message(
-                pubsub=pubsub, topic=topic, partition_key=key, envelope=envelope, published_at=now
-            )
-            session.add(message)
-            session.flush()
-            for sub in targets:
-                session.add(
-                    Delivery(
-                        subscription=subscription_key(sub),
-                        message_id=message.id,
-                        partition_key=key,
-                        state=PENDING,
-                        attempts=0,
-                        next_attempt_at=now,
-                    )
-                )
-        keys = [subscription_key(s) for s in targets]
+            ids = session.scalars(
+                insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
+            ).all()
+            # Every pub/sub component of ours points at the same brokers (as `pubsub` and
+            # `pubsub-hub` do on Kafka), so a topic's subscribers are all of its
+            # subscriptions, whichever component they name.
+            deliveries = [
+                {
+                    "subscription": subscription_key(sub),
+                    "message_id": message_id,
+                    "partition_key": row["partition_key"],
+                    "state": PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
+                for message_id, row in zip(ids, rows, strict=True)
+                for sub in self.subscriptions
+                if sub.topic == row["topic"]
+            ]
+            if deliveries:
+                session.execute(insert(Delivery), deliveries)
+        woken = {d["subscription"] for d in deliveries}
         for listener in self._listeners:
-            for sub_key in keys:
+            for sub_key in woken:
                 listener(sub_key)
-        return keys
 
     def resume(self) -> None:
         """After a restart, what was in flight is due again at once, as a Kafka consumer
@@ -112,7 +122,7 @@ class Broker:
 
     def messages(self, topic: str) -> list[Message]:
         """Everything ever published on `topic`, oldest first (used for dead letters)."""
-        with self.sessions() as session:
+        with self.readers() as session:
             return list(
                 session.scalars(select(Message).where(Message.topic == topic).order_by(Message.id))
             )
@@ -127,3 +137,7 @@ class BrokerPublisher:
 
     def publish(self, topic: str, envelope: dict[str, Any], key: str) -> None:
         self.broker.publish(self.pubsub, topic, envelope, key)
+
+    def publish_many(self, items: Sequence[tuple[str, dict[str, Any], str]]) -> None:
+        """A whole relay batch in one transaction: all of it is published, or none."""
+        self.broker.publish_many(self.pubsub, items)

@@ -93,7 +93,7 @@ class Dispatcher:
     def dispatch_ready(self) -> int:
         """Deliver every message that is due, in order per key; return how many were tried."""
         now = utcnow()
-        with self.broker.sessions() as session:
+        with self.broker.readers() as session:
             rows = session.execute(
                 select(Delivery, Message)
                 .join(Message, Message.id == Delivery.message_id)

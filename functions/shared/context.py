@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from functions.shared.db import make_engine, migrate, session_factory
+from functions.shared.db import make_engine, migrate, reader_factory, session_factory
 from functions.shared.events import Event
 from functions.shared.idempotency import ProcessedEventMixin
 from functions.shared.outbox import OutboxMixin, add_events
@@ -49,6 +49,7 @@ class AppContext:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]
     outbox: type[OutboxMixin] | None = None
     processed: type[ProcessedEventMixin] | None = None
     on_commit: list[Callable[[], None]] = field(default_factory=list)
@@ -89,4 +90,6 @@ def build_context(
     engine = make_engine(settings, app_id)
     if settings.mode == "embedded" or settings.auto_migrate:
         migrate(engine, app_id)
-    return AppContext(app_id, settings, engine, session_factory(engine), outbox, processed)
+    return AppContext(
+        app_id, settings, engine, session_factory(engine), reader_factory(engine), outbox, processed
+    )

@@ -7,6 +7,7 @@ the schema name is translated away, so models and migrations are the same.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from functions.shared.settings import Settings
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "todomesh_read_only"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -77,7 +79,14 @@ def make_engine(settings: Settings, app: str) -> Engine:
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:
-    """WAL, a busy timeout and BEGIN IMMEDIATE: many threads can write without 'locked'."""
+    """WAL, BEGIN IMMEDIATE and one writer at a time: many threads, no 'database is locked'.
+
+    SQLite admits one writer. Left to itself, a waiting writer sleeps in SQLite's busy
+    handler for 1, 2, 5, 10... ms steps; an in-process lock taken at BEGIN and given
+    back when the connection returns to the pool hands over at once instead. The busy
+    timeout still covers writers in other processes (a migration, say).
+    """
+    writer = threading.RLock()
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -91,11 +100,28 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # a WAL snapshot: never waits for the writer
+            return
+        record = conn.connection._connection_record
+        if not record.info.get("writer"):
+            writer.acquire()
+            record.info["writer"] = True
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop("writer", False):
+            writer.release()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def reader_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reading only: on SQLite they neither take nor wait for the write lock."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 @contextmanager

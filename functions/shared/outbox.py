@@ -18,7 +18,7 @@ import time
 import zlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
@@ -39,6 +39,13 @@ class PublishError(RuntimeError):
 
 class Publisher(Protocol):
     def publish(self, topic: str, envelope: dict[str, Any], key: str) -> None: ...
+
+
+@runtime_checkable
+class BatchPublisher(Publisher, Protocol):
+    """A publisher that takes a whole batch at once, all or nothing."""
+
+    def publish_many(self, items: Sequence[tuple[str, dict[str, Any], str]]) -> None: ...
 
 
 class OutboxMixin:
@@ -96,6 +103,7 @@ class OutboxRelay:
         poll_seconds: float = 2.0,
         max_backoff_seconds: float = 30.0,
         failpoint: str | None = None,
+        readers: sessionmaker[Session] | None = None,
     ) -> None:
         self.app = app
         self.sessions = sessions
@@ -109,6 +117,7 @@ class OutboxRelay:
         self._thread: threading.Thread | None = None
         self._leader_conn: Any = None
         self.failpoint = failpoint
+        self.readers = readers or sessions
 
     def wake(self) -> None:
         self._wake.set()
@@ -154,37 +163,48 @@ class OutboxRelay:
         """Publish up to one batch; return how many went out. Raises when publishing fails."""
         if not self._is_leader():
             return 0
-        with self.sessions.begin() as session:
+        with self.readers() as session:
             rows = session.scalars(
                 select(self.model)
                 .where(self.model.published_at.is_(None))
                 .order_by(self.model.id)
                 .limit(self.batch_size)
             ).all()
-        done: list[int] = []
+        done: list[Any] = []
         self._fail_at("relay.before_publish", rows)
         try:
-            for row in rows:
-                with log_context(
-                    task_id=row.partition_key,
-                    event_id=row.event_id,
-                    traceparent=row.envelope.get("traceparent"),
-                ):
-                    self.publisher.publish(row.topic, row.envelope, row.partition_key)
-                    log.debug("event published", extra={"topic": row.topic})
-                metrics.OUTBOX_PUBLISHED.labels(self.app, row.topic).inc()
-                done.append(row.id)
+            if rows and isinstance(self.publisher, BatchPublisher):
+                self.publisher.publish_many([(r.topic, r.envelope, r.partition_key) for r in rows])
+                done = list(rows)
+            else:
+                for row in rows:
+                    with log_context(
+                        task_id=row.partition_key,
+                        event_id=row.event_id,
+                        traceparent=row.envelope.get("traceparent"),
+                    ):
+                        self.publisher.publish(row.topic, row.envelope, row.partition_key)
+                    done.append(row)
             self._fail_at("relay.after_publish", rows)
         finally:
             if done:
-                with self.sessions.begin() as session:
-                    session.execute(
-                        update(self.model)
-                        .where(self.model.id.in_(done))
-                        .values(published_at=utcnow())
-                    )
+                self._mark_published(done)
             self.refresh_lag()
         return len(done)
+
+    def _mark_published(self, rows: Sequence[Any]) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(self.model)
+                .where(self.model.id.in_([row.id for row in rows]))
+                .values(published_at=utcnow())
+            )
+        for row in rows:
+            metrics.OUTBOX_PUBLISHED.labels(self.app, row.topic).inc()
+            log.debug(
+                "event published",
+                extra={"topic": row.topic, "event_id": row.event_id, "task_id": row.partition_key},
+            )
 
     def _fail_at(self, point: str, rows: Sequence[Any]) -> None:
         if rows and self.failpoint == point:
@@ -216,7 +236,7 @@ class OutboxRelay:
             raise
 
     def refresh_lag(self) -> dict[str, float]:
-        current = outbox_lag(self.sessions, self.model)
+        current = outbox_lag(self.readers, self.model)
         metrics.OUTBOX_PENDING.labels(self.app).set(current["pending"])
         metrics.OUTBOX_OLDEST.labels(self.app).set(current["oldest_seconds"])
         return current

@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     settings = settings or Settings.from_env()
     ctx = context or build(settings)
     app = Flask(APP_ID)
-    checks = [Check("outbox", lambda: outbox_lag(ctx.sessions, Outbox), critical=False)]
+    checks = [Check("outbox", lambda: outbox_lag(ctx.readers, Outbox), critical=False)]
     if settings.mode == "dapr":
         client = DaprClient(settings)
         checks.append(Check("sidecar", lambda: _require(client.healthy()), critical=False))

@@ -62,7 +62,7 @@ def create() -> Response:
 @api.get("/api/tasks")
 def list_() -> Response:
     query = queries.TaskQuery.from_args(current_user(), request.args)
-    with _ctx().sessions() as session:
+    with _ctx().readers() as session:
         tasks, next_cursor = queries.list_tasks(session, query)
         return jsonify(items=[t.snapshot() for t in tasks], next_cursor=next_cursor)
 
@@ -70,7 +70,7 @@ def list_() -> Response:
 @api.get("/api/tasks/<task_id>")
 def get(task_id: str) -> Response:
     user_id = current_user()
-    with _ctx().sessions() as session:
+    with _ctx().readers() as session:
         return _task_response(service.load_task(session, user_id, task_id))
 
 

@@ -283,6 +283,7 @@ def test_every_documented_response_is_what_the_service_answers(
     # 503: the database is down
     ctx = todo_app.extensions[EXTENSION]
     monkeypatch.setattr(ctx, "sessions", _DatabaseDown())
+    monkeypatch.setattr(ctx, "readers", _DatabaseDown())
     monkeypatch.setattr("functions.shared.consumer.ping", _DatabaseDown())
     for method, path, target in (
         ("post", TASKS, TASKS),

@@ -50,14 +50,17 @@ def test_a_crash_between_commit_and_publish_loses_and_duplicates_nothing(
     stopped_platform: PlatformProcess, failpoint: str
 ) -> None:
     stopped_platform.start(TODOMESH_FAILPOINT=failpoint)
-    response = stopped_platform.api("alice").post("/api/tasks", json={"title": "Survive"})
-    assert response.status_code == 201  # committed: the caller was promised it
-    task_id = response.json()["id"]
+    try:
+        stopped_platform.api("alice").post("/api/tasks", json={"title": "Survive"})
+    except requests.RequestException:
+        pass  # the relay, woken by the commit, may kill the server before the 201 is out
     stopped_platform.wait_exit()  # the relay hit the failpoint and the process died
-    log = stopped_platform.process.log_text()
-    assert "failpoint reached" in log
+    assert "failpoint reached" in stopped_platform.process.log_text()
 
     stopped_platform.start(TODOMESH_FAILPOINT="")
+    tasks = stopped_platform.api("alice").get("/api/tasks").json()["items"]
+    assert [t["title"] for t in tasks] == ["Survive"]  # the commit came before the crash
+    task_id = tasks[0]["id"]
     assert eventually(lambda: audit_types(stopped_platform, "alice", task_id) == ["task.created"])
     time.sleep(1.0)  # give a duplicate every chance to arrive
     assert audit_types(stopped_platform, "alice", task_id) == ["task.created"]
