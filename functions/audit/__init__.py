@@ -1,0 +1,28 @@
+"""The audit function: every task event, kept as an immutable record, and a query API."""
+
+from __future__ import annotations
+
+from cloudevents.http import CloudEvent
+from flask import Flask
+
+from functions.audit.api import api
+from functions.audit.models import ProcessedEvent
+from functions.audit.service import AUDITED, record_event
+from functions.shared.consumer import consume
+from functions.shared.context import AppContext, build_context
+from functions.shared.settings import Settings
+
+APP_ID = "audit"
+
+
+def build(settings: Settings) -> AppContext:
+    return build_context(APP_ID, settings, processed=ProcessedEvent)
+
+
+def init(app: Flask, _ctx: AppContext) -> None:
+    app.register_blueprint(api)
+
+
+def handle(cloud_event: CloudEvent) -> None:
+    """`task-events` → one audit record per event; other types are acknowledged untouched."""
+    consume(cloud_event, record_event, accept=AUDITED)

@@ -1,0 +1,77 @@
+"""Reading a user's audit trail: chronological, filtered, paged by an opaque cursor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from functions.audit.models import AuditRecord
+from functions.audit.service import AUDITED
+from functions.shared import web
+from functions.shared.problems import ValidationFailed
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    user_id: str
+    task_id: str | None = None
+    type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = web.DEFAULT_LIMIT
+    cursor: tuple[datetime, int] | None = None
+
+    @classmethod
+    def from_args(cls, user_id: str, task_id: str | None, args: Any) -> AuditQuery:
+        """Validate `type`, `since`, `until`, `limit`, `cursor`: one 422 names every bad one."""
+        values = web.query_values(
+            args,
+            {
+                "type": _event_type,
+                "since": web.moment,
+                "until": web.moment,
+                "limit": web.limit,
+                "cursor": partial(web.moment_cursor, key_type=int),
+            },
+        )
+        if "since" in values and "until" in values and values["since"] > values["until"]:
+            raise ValidationFailed([{"field": "until", "message": "must not be before since"}])
+        return cls(user_id=user_id, task_id=task_id, **values)
+
+
+def list_records(session: Session, query: AuditQuery) -> tuple[list[AuditRecord], str | None]:
+    """One page in chronological order, and the cursor of the next page (None at the end)."""
+    rows = session.scalars(_statement(query).limit(query.limit + 1)).all()
+    return web.page_of(rows, query.limit, lambda record: (record.occurred_at, record.id))
+
+
+def _statement(query: AuditQuery) -> Select[tuple[AuditRecord]]:
+    statement = select(AuditRecord).where(AuditRecord.user_id == query.user_id)
+    if query.task_id is not None:
+        statement = statement.where(AuditRecord.task_id == query.task_id)
+    if query.type:
+        statement = statement.where(AuditRecord.event_type == query.type)
+    if query.since:
+        statement = statement.where(AuditRecord.occurred_at >= query.since)
+    if query.until:
+        statement = statement.where(AuditRecord.occurred_at < query.until)
+    if query.cursor:
+        at, record_id = query.cursor
+        statement = statement.where(
+            or_(
+                AuditRecord.occurred_at > at,
+                (AuditRecord.occurred_at == at) & (AuditRecord.id > record_id),
+            )
+        )
+    return statement.order_by(AuditRecord.occurred_at, AuditRecord.id)
+
+
+def _event_type(value: str) -> str:
+    if value not in AUDITED:
+        raise ValueError(f"must be one of {', '.join(AUDITED)}")
+    return value

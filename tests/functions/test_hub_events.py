@@ -1,0 +1,203 @@
+"""The hub's subscriptions: CloudEvents in, a durable, gapless per-user replay log out."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from functions.hub import create_app
+from functions.hub.models import ProcessedEvent, ReplayEntry
+from functions.hub.replay import SqlReplayLog, prune
+from functions.shared.consumer import EXTENSION
+from functions.shared.events import Event
+from functions.shared.settings import Settings
+
+CE_JSON = {"Content-Type": "application/cloudevents+json"}
+
+
+@pytest.fixture
+def make_hub(settings: Settings) -> Iterator[Any]:
+    apps: list[Flask] = []
+
+    def make(**changes: Any) -> Flask:
+        app = create_app(settings.replace(**changes))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions[EXTENSION].stop()
+
+
+@pytest.fixture
+def hub(make_hub: Any) -> Flask:
+    return make_hub()
+
+
+def deliver(client: FlaskClient, event: Event, topic: str = "task-updates", **extra: Any) -> Any:
+    envelope = {**event.to_cloudevent("todo"), "pubsubname": "pubsub-hub", "topic": topic, **extra}
+    response = client.post(f"/events/{topic}", data=json.dumps(envelope), headers=CE_JSON)
+    return response
+
+
+def created(user: str = "ann", task: str = "t1", **payload: Any) -> Event:
+    return Event("task.created", task, user, {"id": task, "title": "Milk", **payload})
+
+
+def log_of(app: Flask, user: str) -> list[tuple[int, str, str]]:
+    sessions = app.extensions[EXTENSION].sessions
+    with sessions() as session:
+        rows = session.scalars(
+            select(ReplayEntry).where(ReplayEntry.user_id == user).order_by(ReplayEntry.seq)
+        )
+        return [(r.seq, r.type, r.event_id) for r in rows]
+
+
+def test_each_event_is_logged_once_with_the_next_seq_of_its_user(hub: Flask) -> None:
+    client = hub.test_client()
+    first, second, other = created(), Event("task.updated", "t1", "ann", {}), created("bob")
+    for event in (first, first, second, other):
+        response = deliver(client, event)
+        assert response.status_code == 200 and response.get_json() == {"status": "SUCCESS"}
+    assert log_of(hub, "ann") == [
+        (1, "task.created", first.event_id),
+        (2, "task.updated", second.event_id),
+    ]
+    assert log_of(hub, "bob") == [(1, "task.created", other.event_id)]
+
+
+def test_the_logged_message_has_the_documented_shape(hub: Flask) -> None:
+    event = created(priority="high")
+    deliver(hub.test_client(), event)
+    (message,) = SqlReplayLog(hub.extensions[EXTENSION].sessions).after("ann", 0, 10)
+    assert json.loads(message.text) == {
+        "seq": 1,
+        "event_id": event.event_id,
+        "type": "task.created",
+        "task_id": "t1",
+        "payload": {"id": "t1", "title": "Milk", "priority": "high"},
+        "time": event.timestamp,
+    }
+
+
+def test_concurrent_deliveries_get_consecutive_seqs_without_gaps(hub: Flask) -> None:
+    events = [created(task=f"t{i}") for i in range(40)]
+    chunks = [events[i::4] for i in range(4)]
+    errors: list[BaseException] = []
+
+    def worker(chunk: list[Event]) -> None:
+        client = hub.test_client()
+        try:
+            for event in chunk:
+                assert deliver(client, event).status_code == 200
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    logged = log_of(hub, "ann")
+    assert [seq for seq, _, _ in logged] == list(range(1, 41))
+    assert sorted(e for _, _, e in logged) == sorted(e.event_id for e in events)
+
+
+def test_replicas_on_one_database_share_the_seq_and_each_fans_out(make_hub: Any) -> None:
+    replicas = [make_hub(), make_hub()]
+    event = created()
+    received: dict[int, list[int]] = {}
+    with (
+        replicas[0].extensions["hub_connections"].connect("ann") as c0,
+        replicas[1].extensions["hub_connections"].connect("ann") as c1,
+    ):
+        threads = [
+            threading.Thread(target=deliver, args=(r.test_client(), event)) for r in replicas
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        for index, conn in enumerate((c0, c1)):
+            message = conn.take(5)
+            received[index] = [message.seq] if message else []
+    assert received == {0: [1], 1: [1]}
+    assert log_of(replicas[0], "ann") == [(1, "task.created", event.event_id)]
+
+
+def test_retention_keeps_the_newest_entries_by_count(make_hub: Any) -> None:
+    hub = make_hub(hub_retention_count=3)
+    client = hub.test_client()
+    for i in range(5):
+        deliver(client, created(task=f"t{i}"))
+    assert [seq for seq, _, _ in log_of(hub, "ann")] == [3, 4, 5]
+    head = SqlReplayLog(hub.extensions[EXTENSION].sessions).head("ann")
+    assert (head.last_seq, head.oldest_seq) == (5, 3)
+
+
+def test_retention_by_age_forgets_entries_but_not_the_sequence(hub: Flask) -> None:
+    client = hub.test_client()
+    deliver(client, created())
+    sessions = hub.extensions[EXTENSION].sessions
+    assert prune(sessions, max_age_seconds=3600) == 0
+    assert prune(sessions, max_age_seconds=-1) == 1
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+    deliver(client, created(task="t2"))
+    log = SqlReplayLog(sessions)
+    assert log_of(hub, "ann")[0][0] == 2
+    assert (log.head("ann").last_seq, log.head("ann").oldest_seq) == (2, 2)
+
+
+def test_the_log_survives_a_restart(make_hub: Any) -> None:
+    first = make_hub()
+    deliver(first.test_client(), created())
+    first.extensions[EXTENSION].stop()
+    again = make_hub()
+    deliver(again.test_client(), created(task="t2"))
+    assert [seq for seq, _, _ in log_of(again, "ann")] == [1, 2]
+
+
+def test_notifications_are_logged_and_other_types_acknowledged_untouched(hub: Flask) -> None:
+    client = hub.test_client()
+    note = Event("notification.sent", "t1", "ann", {"channel": "email"})
+    assert deliver(client, note, topic="notifications").get_json() == {"status": "SUCCESS"}
+    due = Event("reminder.due", "t1", "ann", {})
+    assert deliver(client, due).get_json() == {"status": "SUCCESS"}
+    assert [t for _, t, _ in log_of(hub, "ann")] == ["notification.sent"]
+
+
+def test_poison_events_are_dropped(hub: Flask) -> None:
+    client = hub.test_client()
+    bad = {**created().to_cloudevent("todo"), "data": {"event_id": "x"}}
+    from_dapr = client.post(
+        "/events/task-updates",
+        data=json.dumps({**bad, "pubsubname": "pubsub-hub"}),
+        headers=CE_JSON,
+    )
+    assert from_dapr.status_code == 200 and from_dapr.get_json()["status"] == "DROP"
+    direct = client.post("/events/task-updates", data=json.dumps(bad), headers=CE_JSON)
+    assert direct.status_code == 422
+    assert client.post("/events/task-updates", data="nope").status_code == 400
+    assert log_of(hub, "ann") == []
+
+
+def test_the_page_and_its_assets_are_served(hub: Flask) -> None:
+    client = hub.test_client()
+    page = client.get("/")
+    assert page.status_code == 200 and b'src="/static/app.js"' in page.data
+    page.close()
+    for asset in ("/static/app.js", "/static/app.css"):
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        response.close()
+    ready = client.get("/ready").get_json()
+    assert ready["status"] == "ready" and ready["checks"]["connections"] == {"open": 0}

@@ -1,0 +1,229 @@
+"""The hub app served on its own (werkzeug, a real port) with real WebSocket clients."""
+
+from __future__ import annotations
+
+import json
+import queue
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import websocket
+from flask import Flask
+from werkzeug.serving import make_server
+
+from functions.hub import create_app
+from functions.hub.connections import Connections
+from functions.hub.replay import Message
+from functions.shared.consumer import EXTENSION
+from functions.shared.events import Event
+from functions.shared.settings import Settings
+
+CE_JSON = {"Content-Type": "application/cloudevents+json"}
+
+
+class ServedHub:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.clients: list[websocket.WebSocket] = []
+
+    @property
+    def connections(self) -> Connections:
+        return self.app.extensions["hub_connections"]
+
+    def url(self, path_user: str, **query: Any) -> str:
+        params = "&".join(f"{k}={v}" for k, v in query.items())
+        return f"ws://127.0.0.1:{self.server.server_port}/ws/{path_user}" + (
+            f"?{params}" if params else ""
+        )
+
+    def connect(self, user: str, *, as_user: str | None = None, **query: Any) -> Any:
+        """A client that has seen `ready` (so it is subscribed); returns (client, ready)."""
+        ws = websocket.create_connection(
+            self.url(user, **query), header=[f"X-User-Id: {as_user or user}"], timeout=10
+        )
+        self.clients.append(ws)
+        messages = []
+        while not messages or messages[-1]["type"] != "ready":
+            messages.append(json.loads(ws.recv()))
+        return ws, messages
+
+    def deliver(self, event: Event, topic: str = "task-updates") -> None:
+        envelope = {**event.to_cloudevent("todo"), "pubsubname": "pubsub-hub"}
+        response = self.app.test_client().post(
+            f"/events/{topic}", data=json.dumps(envelope), headers=CE_JSON
+        )
+        assert response.get_json() == {"status": "SUCCESS"}
+
+    def stop(self) -> None:
+        self.connections.close_all(1001, timeout=5)
+        for ws in self.clients:
+            close_client(ws)
+        self.server.shutdown()
+        self.server.server_close()
+        self.app.extensions[EXTENSION].stop()
+
+
+@pytest.fixture
+def serve(tmp_path: Any) -> Iterator[Callable[..., ServedHub]]:
+    hubs: list[ServedHub] = []
+
+    def start(**changes: Any) -> ServedHub:
+        settings = Settings(data_dir=tmp_path / "data").replace(**changes)
+        hubs.append(ServedHub(create_app(settings)))
+        return hubs[-1]
+
+    yield start
+    for hub in hubs:
+        hub.stop()
+
+
+def close_client(ws: websocket.WebSocket) -> None:
+    try:
+        ws.close(timeout=1)
+    except (websocket.WebSocketException, OSError):
+        pass
+    finally:
+        ws.shutdown()
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def change(user: str, task: str = "t1", kind: str = "task.created") -> Event:
+    return Event(kind, task, user, {"id": task, "title": "x" * 10})
+
+
+def test_refuses_the_upgrade_without_the_right_user(serve: Callable[..., ServedHub]) -> None:
+    hub = serve()
+    for headers, url, status in [
+        ([], hub.url("ann"), 401),
+        (["X-User-Id: bob"], hub.url("ann"), 403),
+        ([], hub.url("ann", user="bob"), 403),
+        (["X-User-Id: ann"], hub.url("ann", since="-1"), 400),
+    ]:
+        with pytest.raises(websocket.WebSocketBadStatusException) as failure:
+            websocket.create_connection(url, header=headers, timeout=10)
+        assert failure.value.status_code == status, (headers, url)
+
+
+def test_the_user_query_parameter_is_only_for_the_embedded_mode(
+    serve: Callable[..., ServedHub], tmp_path: Any
+) -> None:
+    embedded = serve()
+    ws = websocket.create_connection(embedded.url("ann", user="ann"), timeout=10)
+    assert json.loads(ws.recv())["type"] == "ready"
+    close_client(ws)
+    dapr = serve(mode="dapr", database_url=f"sqlite:///{tmp_path / 'hub.db'}", auto_migrate=True)
+    with pytest.raises(websocket.WebSocketBadStatusException) as failure:
+        websocket.create_connection(dapr.url("ann", user="ann"), timeout=10)
+    assert failure.value.status_code == 401
+
+
+def test_changes_reach_every_client_of_the_user_and_only_them(
+    serve: Callable[..., ServedHub],
+) -> None:
+    hub = serve()
+    (a1, _), (a2, _), (b, _) = hub.connect("ann"), hub.connect("ann"), hub.connect("bob")
+    hub.deliver(change("ann"))
+    hub.deliver(change("bob", "t9"))
+    for ws in (a1, a2):
+        got = json.loads(ws.recv())
+        assert (got["seq"], got["type"], got["task_id"]) == (1, "task.created", "t1")
+        assert set(got) == {"seq", "event_id", "type", "task_id", "payload", "time"}
+    assert json.loads(b.recv())["task_id"] == "t9"  # bob's first message is bob's own change
+
+
+def test_a_client_resumes_with_since_and_then_goes_live(serve: Callable[..., ServedHub]) -> None:
+    hub = serve()
+    for i in range(4):
+        hub.deliver(change("ann", f"t{i}"))
+    ws, replay = hub.connect("ann", since=1)
+    assert [(m["seq"], m["type"]) for m in replay] == [
+        (2, "task.created"),
+        (3, "task.created"),
+        (4, "task.created"),
+        (4, "ready"),
+    ]
+    hub.deliver(change("ann", "t5"))
+    assert json.loads(ws.recv())["seq"] == 5
+
+
+def test_a_client_too_far_behind_is_told_to_resync(serve: Callable[..., ServedHub]) -> None:
+    hub = serve(hub_retention_count=2)
+    for i in range(5):
+        hub.deliver(change("ann", f"t{i}"))
+    _, messages = hub.connect("ann", since=1)
+    assert [m["type"] for m in messages] == ["resync", "ready"]
+    assert messages[0]["seq"] == 5 and "reload" in messages[0]["payload"]["reason"]
+
+
+def test_a_slow_client_is_dropped_without_stalling_the_others(
+    serve: Callable[..., ServedHub],
+) -> None:
+    hub = serve(hub_queue_size=4)
+    hub.connections.abort_after = 0.5
+    quick, _ = hub.connect("ann")
+    slow = websocket.create_connection(
+        hub.url("ann"),
+        header=["X-User-Id: ann"],
+        timeout=10,
+        sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)],
+    )
+    assert json.loads(slow.recv())["type"] == "ready"  # then it never reads again
+    wait_until(lambda: hub.connections.count("ann") == 2, "both clients")
+    big = "y" * 250_000
+    seq = after_overflow = 0
+    while after_overflow < 3:  # publish until the slow one overflows, then a few more
+        seq += 1
+        assert seq <= 100, "the slow client never overflowed"
+        text = json.dumps({"seq": seq, "type": "task.updated", "payload": {"blob": big}})
+        hub.connections.publish(Message("ann", seq, text))
+        assert json.loads(quick.recv())["seq"] == seq
+        after_overflow += hub.connections.count("ann") == 1
+    slow.sock.settimeout(20)
+    with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError)):
+        while True:  # what was queued, then the close (or an abort) ends it
+            if slow.recv_data(control_frame=True)[0] == websocket.ABNF.OPCODE_CLOSE:
+                raise ConnectionError("closed by the hub")
+
+
+def test_dead_connections_are_pinged_and_dropped(serve: Callable[..., ServedHub]) -> None:
+    hub = serve(hub_ping_seconds=0.2)
+    live, _ = hub.connect("ann")
+    received: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: received.put(live.recv()), daemon=True)
+    reader.start()  # recv() answers the hub's pings while it waits
+    raw = socket.create_connection(("127.0.0.1", hub.server.server_port))
+    raw.sendall(
+        b"GET /ws/ann HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        b"X-User-Id: ann\r\n\r\n"
+    )
+    assert raw.recv(1024).startswith(b"HTTP/1.1 101")
+    wait_until(lambda: hub.connections.count("ann") == 2, "both clients")
+    wait_until(lambda: hub.connections.count("ann") == 1, "the silent client to be dropped")
+    raw.close()
+    hub.deliver(change("ann"))
+    assert json.loads(received.get(timeout=10))["seq"] == 1  # the answering client stayed
+
+
+def test_close_all_says_going_away_to_every_client(serve: Callable[..., ServedHub]) -> None:
+    hub = serve()
+    clients = [hub.connect(user)[0] for user in ("ann", "ann", "bob")]
+    assert hub.app.extensions["hub_connections"].close_all(1001, timeout=5) == 3
+    for ws in clients:
+        opcode, data = ws.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+        assert int.from_bytes(data[:2], "big") == 1001
+    wait_until(lambda: hub.connections.count() == 0, "streams to end")
