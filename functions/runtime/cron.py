@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 from croniter import croniter
@@ -11,6 +10,7 @@ from croniter import croniter
 from functions.runtime.dispatcher import Transport
 from functions.runtime.resources import CronBinding, every
 from functions.shared.events import utcnow
+from functions.shared.loop import Loop
 
 log = logging.getLogger(__name__)
 MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
@@ -29,23 +29,12 @@ def next_fire(schedule: str, after: datetime) -> datetime:
     return croniter(spec, after, second_at_beginning=False).get_next(datetime)
 
 
-class CronRunner:
+class CronRunner(Loop):
     def __init__(self, binding: CronBinding, transport: Transport) -> None:
+        super().__init__(f"cron-{binding.name}")
         self.binding = binding
         self.transport = transport
-        next_fire(binding.schedule, utcnow())  # refuse a bad schedule at start-up
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        name = f"cron-{self.binding.name}"
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
+        self._due = next_fire(binding.schedule, utcnow())  # refuses a bad schedule at start-up
 
     def fire(self) -> int:
         status, _ = self.transport(
@@ -61,11 +50,14 @@ class CronRunner:
             )
         return status
 
-    def _run(self) -> None:
-        due = next_fire(self.binding.schedule, utcnow())
-        while not self._stop.wait(max(0.0, (due - utcnow()).total_seconds())):
-            try:
-                self.fire()
-            except Exception:
-                log.exception("cron binding failed", extra={"binding": self.binding.name})
-            due = max(next_fire(self.binding.schedule, due), utcnow() - timedelta(seconds=1))
+    def step(self) -> None:
+        self.pause(max(0.0, (self._due - utcnow()).total_seconds()))
+        if self.stopping:
+            return
+        try:
+            self.fire()
+        except Exception:
+            log.exception("cron binding failed", extra={"binding": self.binding.name})
+        self._due = max(
+            next_fire(self.binding.schedule, self._due), utcnow() - timedelta(seconds=1)
+        )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from functions.runtime.broker import subscription_key as key_of
 from functions.runtime.resources import RetryPolicy, Subscription
 from functions.shared.events import CLOUDEVENT_CONTENT_TYPE, utcnow
 from functions.shared.logs import log_context
+from functions.shared.loop import Loop
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def outcome_of(status: int, body: bytes) -> str:
     return answer if answer in (SUCCESS, RETRY, DROP) else RETRY
 
 
-class Dispatcher:
+class Dispatcher(Loop):
     def __init__(
         self,
         broker: Broker,
@@ -56,39 +56,22 @@ class Dispatcher:
         retry: RetryPolicy,
         batch_size: int = 100,
     ) -> None:
+        super().__init__(f"deliver-{key_of(subscription)}")
         self.broker = broker
         self.sub = subscription
         self.key = key_of(subscription)
         self.transport = transport
         self.retry = retry
         self.batch_size = batch_size
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"deliver-{self.key}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                handled = self.dispatch_ready()
-            except Exception:
-                log.exception("dispatcher failed", extra={"subscription": self.key})
-                handled = 0
-            if not handled:
-                self._wake.wait(0.25)
-                self._wake.clear()
+    def step(self) -> None:
+        try:
+            handled = self.dispatch_ready()
+        except Exception:
+            log.exception("dispatcher failed", extra={"subscription": self.key})
+            handled = 0
+        if not handled:
+            self.idle(0.25)
 
     def dispatch_ready(self) -> int:
         """Deliver every message that is due, in order per key; return how many were tried."""
@@ -104,7 +87,7 @@ class Dispatcher:
         blocked: set[str] = set()
         tried = 0
         for delivery, message in rows:
-            if self._stop.is_set():
+            if self.stopping:
                 break
             if delivery.partition_key in blocked or delivery.next_attempt_at > now:
                 blocked.add(delivery.partition_key)

@@ -13,7 +13,6 @@ import logging
 import os
 import random
 import signal
-import threading
 import time
 import zlib
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from functions.shared import metrics
 from functions.shared.db import UTCDateTime
 from functions.shared.events import Event, utcnow
 from functions.shared.logs import current, log_context
+from functions.shared.loop import Loop
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def add_events(
         )
 
 
-class OutboxRelay:
+class OutboxRelay(Loop):
     """Publishes one app's outbox in a background thread."""
 
     def __init__(
@@ -105,6 +105,7 @@ class OutboxRelay:
         failpoint: str | None = None,
         readers: sessionmaker[Session] | None = None,
     ) -> None:
+        super().__init__(f"outbox-{app}")
         self.app = app
         self.sessions = sessions
         self.model = model
@@ -112,48 +113,33 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.max_backoff_seconds = max_backoff_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._failures = 0
         self._leader_conn: Any = None
         self.failpoint = failpoint
         self.readers = readers or sessions
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"outbox-{self.app}", daemon=True)
-        self._thread.start()
-
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout)
+        super().stop(timeout)
         if self._leader_conn is not None:
             self._leader_conn.close()
             self._leader_conn = None
 
-    def _run(self) -> None:
-        failures = 0
-        while not self._stop.is_set():
-            try:
-                published = self.publish_batch()
-                failures = 0
-            except Exception as exc:  # the loop must survive any outage
-                failures += 1
-                delay = self._backoff(failures)
-                metrics.OUTBOX_FAILURES.labels(self.app).inc()
-                log.warning(
-                    "outbox publish failed; retrying",
-                    extra={"app": self.app, "error": str(exc), "retry_in_s": round(delay, 3)},
-                )
-                self._stop.wait(delay)
-                continue
-            if published < self.batch_size:
-                self._wake.wait(self.poll_seconds)
-                self._wake.clear()
+    def step(self) -> None:
+        try:
+            published = self.publish_batch()
+        except Exception as exc:  # the loop must survive any outage
+            self._failures += 1
+            delay = self._backoff(self._failures)
+            metrics.OUTBOX_FAILURES.labels(self.app).inc()
+            log.warning(
+                "outbox publish failed; retrying",
+                extra={"app": self.app, "error": str(exc), "retry_in_s": round(delay, 3)},
+            )
+            self.pause(delay)
+            return
+        self._failures = 0
+        if published < self.batch_size:
+            self.idle(self.poll_seconds)
 
     def _backoff(self, failures: int) -> float:
         base = min(self.max_backoff_seconds, 0.05 * 2**failures)

@@ -13,23 +13,16 @@ from functions.shared.consumer import EXTENSION, consume
 from functions.shared.context import AppContext, UnitOfWork
 from functions.shared.events import Event
 from functions.shared.problems import Problem
+from functions.shared.web import caller_id, json_object
 from functions.todo import queries, reminders, service
 from functions.todo.models import Task
-from functions.todo.validation import parse_json_object, task_fields
+from functions.todo.validation import task_fields
 
 api = Blueprint("todo", __name__)
-MAX_USER_ID = 128
 
 
 def _ctx() -> AppContext:
     return current_app.extensions[EXTENSION]
-
-
-def current_user() -> str:
-    user_id = request.headers.get("X-User-Id", "").strip()
-    if not user_id or len(user_id) > MAX_USER_ID:
-        raise Problem(401, "Unauthorized", "Send your user id in the X-User-Id header.")
-    return user_id
 
 
 def _task_response(task: Task, status: int = 200) -> Response:
@@ -51,8 +44,8 @@ def _run(handler: Callable[[Any, UnitOfWork], Task | None], command: Any) -> Tas
 
 @api.post("/api/tasks")
 def create() -> Response:
-    user_id = current_user()
-    fields = task_fields(parse_json_object(request.get_data()), creating=True)
+    user_id = caller_id()
+    fields = task_fields(json_object(), creating=True)
     task = _run(service.create_task, service.CreateTask(user_id, fields))
     response = _task_response(task, 201)
     response.headers["Location"] = f"/api/tasks/{task.id}"
@@ -61,7 +54,7 @@ def create() -> Response:
 
 @api.get("/api/tasks")
 def list_() -> Response:
-    query = queries.TaskQuery.from_args(current_user(), request.args)
+    query = queries.TaskQuery.from_args(caller_id(), request.args)
     with _ctx().readers() as session:
         tasks, next_cursor = queries.list_tasks(session, query)
         return jsonify(items=[t.snapshot() for t in tasks], next_cursor=next_cursor)
@@ -69,28 +62,28 @@ def list_() -> Response:
 
 @api.get("/api/tasks/<task_id>")
 def get(task_id: str) -> Response:
-    user_id = current_user()
+    user_id = caller_id()
     with _ctx().readers() as session:
         return _task_response(service.load_task(session, user_id, task_id))
 
 
 @api.patch("/api/tasks/<task_id>")
 def update(task_id: str) -> Response:
-    user_id = current_user()
-    fields = task_fields(parse_json_object(request.get_data()), creating=False)
+    user_id = caller_id()
+    fields = task_fields(json_object(), creating=False)
     command = service.UpdateTask(user_id, task_id, fields, request.headers.get("If-Match"))
     return _task_response(_run(service.update_task, command))
 
 
 @api.post("/api/tasks/<task_id>/complete")
 def complete(task_id: str) -> Response:
-    command = service.CompleteTask(current_user(), task_id, request.headers.get("If-Match"))
+    command = service.CompleteTask(caller_id(), task_id, request.headers.get("If-Match"))
     return _task_response(_run(service.complete_task, command))
 
 
 @api.delete("/api/tasks/<task_id>")
 def delete(task_id: str) -> Response:
-    command = service.DeleteTask(current_user(), task_id, request.headers.get("If-Match"))
+    command = service.DeleteTask(caller_id(), task_id, request.headers.get("If-Match"))
     _run(service.delete_task, command)
     return Response(status=204)
 

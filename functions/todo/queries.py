@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
-from functions.shared.events import isoformat
-from functions.shared.problems import ValidationFailed
+from functions.shared.web import DEFAULT_LIMIT, limit, moment, moment_cursor, page_of, query_values
 from functions.todo.models import PRIORITIES, STATUSES, Task, TaskTag
-from functions.todo.validation import moment
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -33,38 +26,28 @@ class TaskQuery:
     after: tuple[datetime, str] | None = None
 
     @classmethod
-    def from_args(cls, user_id: str, args: Any) -> TaskQuery:
+    def from_args(cls, user_id: str, args: Mapping[str, str]) -> TaskQuery:
         """Validate query-string filters; every bad one is reported in one 422."""
-        errors: list[dict[str, str]] = []
-        values: dict[str, Any] = {}
-
-        def check(name: str, parse: Any) -> None:
-            if args.get(name) in (None, ""):
-                return
-            try:
-                values[name] = parse(args[name])
-            except ValueError as exc:
-                errors.append({"field": name, "message": str(exc)})
-
-        check("status", lambda v: _one_of(v, STATUSES))
-        check("priority", lambda v: _one_of(v, PRIORITIES))
-        check("tag", str)
-        check("q", str)
-        check("due_before", moment)
-        check("due_after", moment)
-        check("limit", _limit)
-        check("cursor", _decode_cursor)
-        if errors:
-            raise ValidationFailed(errors)
+        values = query_values(
+            args,
+            {
+                "status": lambda v: _one_of(v, STATUSES),
+                "priority": lambda v: _one_of(v, PRIORITIES),
+                "tag": str,
+                "q": str,
+                "due_before": moment,
+                "due_after": moment,
+                "limit": limit,
+                "cursor": lambda v: moment_cursor(v, str),
+            },
+        )
         values["after"] = values.pop("cursor", None)
         return cls(user_id=user_id, **values)
 
 
 def list_tasks(session: Session, query: TaskQuery) -> tuple[list[Task], str | None]:
     rows = session.scalars(_statement(query).limit(query.limit + 1)).all()
-    tasks = list(rows[: query.limit])
-    next_cursor = _encode_cursor(tasks[-1]) if len(rows) > query.limit else None
-    return tasks, next_cursor
+    return page_of(rows, query.limit, lambda task: (task.created_at, task.id))
 
 
 def _statement(query: TaskQuery) -> Select[tuple[Task]]:
@@ -100,23 +83,3 @@ def _one_of(value: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"must be one of {', '.join(options)}")
     return value
-
-
-def _limit(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
-        raise ValueError(f"must be a whole number from 1 to {MAX_LIMIT}")
-    return int(value)
-
-
-def _encode_cursor(task: Task) -> str:
-    raw = json.dumps([isoformat(task.created_at), task.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(value: str) -> tuple[datetime, str]:
-    try:
-        created, task_id = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-        parsed = datetime.fromisoformat(created.replace("Z", "+00:00"))
-    except (ValueError, TypeError) as exc:
-        raise ValueError("is not a cursor this API returned") from exc
-    return parsed, str(task_id)

@@ -17,7 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from functions.shared.context import UnitOfWork
-from functions.shared.events import Event, EventType, PoisonEvent, Topic, isoformat, utcnow
+from functions.shared.events import (
+    Event,
+    EventType,
+    PoisonEvent,
+    Topic,
+    isoformat,
+    payload_moment,
+    utcnow,
+)
 from functions.shared.problems import Problem, ValidationFailed
 from functions.todo.models import Task
 from functions.todo.validation import WRITABLE, task_fields
@@ -152,8 +160,8 @@ def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | 
             "parent_task_id",
         )
     }
-    fields["due_date"] = _parse_moment(snapshot.get("due_date"))
-    fields["reminder_time"] = _parse_moment(snapshot.get("reminder_time"))
+    fields["due_date"] = payload_moment(snapshot, "due_date")
+    fields["reminder_time"] = payload_moment(snapshot, "reminder_time")
     now = utcnow()
     task = Task(
         id=snapshot["id"],
@@ -276,7 +284,3 @@ def _tell(uow: UnitOfWork, change: Change) -> None:
     if change.reminder:
         event = reminder_event(change.reminder, task, change.cleared_reminder)
         uow.emit(event, Topic.REMINDERS)
-
-
-def _parse_moment(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from functions.recurring.schedule import validate_recurrence
-from functions.shared.problems import Problem, ValidationFailed
+from functions.shared.events import parse_moment
+from functions.shared.problems import ValidationFailed
 from functions.todo.models import PRIORITIES, STATUSES
 
 READ_ONLY = {"id", "user_id", "version", "created_at", "updated_at", "completed_at", "occurrence"}
@@ -27,17 +27,6 @@ WRITABLE = {
 MAX_DESCRIPTION = 10_000
 MAX_TAGS = 20
 MAX_RECURRENCE = 512  # the column's width
-
-
-def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """400 for text that is not JSON; 422 for JSON that is not an object."""
-    try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, "Invalid JSON", f"The request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise ValidationFailed([{"field": "body", "message": "must be a JSON object"}])
-    return body
 
 
 def task_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -95,17 +84,7 @@ def _tags(value: Any) -> list[str]:
 
 def moment(value: Any) -> datetime | None:
     """An RFC 3339 date-time that carries its UTC offset, or None."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError("must be an RFC 3339 date-time string")
-    try:
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError as exc:
-        raise ValueError("must be an RFC 3339 date-time, e.g. 2027-01-31T09:00:00+01:00") from exc
-    if parsed.tzinfo is None:
-        raise ValueError("must include a UTC offset, e.g. Z or +01:00")
-    return parsed
+    return None if value is None else parse_moment(value)
 
 
 def _timezone(value: Any) -> str | None:
