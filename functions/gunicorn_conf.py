@@ -15,6 +15,7 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+worker_connections = threads + 64  # a WebSocket on every thread, and room for API calls
 graceful_timeout = 20
 accesslog = "-"
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

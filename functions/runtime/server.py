@@ -30,6 +30,9 @@ class PlatformServer(BaseApplication):
             "workers": 1,
             "worker_class": "gthread",
             "threads": self.threads,
+            # gthread accepts at most worker_connections at once (default 1000): room for
+            # a WebSocket on every thread plus the API calls that come and go.
+            "worker_connections": self.threads + 64,
             "graceful_timeout": 10,
             "timeout": 0,
             "accesslog": None,

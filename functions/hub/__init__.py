@@ -1,0 +1,61 @@
+"""The WebSocket hub: pushes each user's task changes to every open client of that user.
+
+app = create_app(settings)
+app.extensions["hub_connections"].close_all(1001)   # on SIGTERM
+app.extensions["todomesh_goodbye"]()                # the same, as the launcher calls it
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response, send_from_directory
+
+from functions.hub.connections import GOING_AWAY, Connections
+from functions.hub.models import ProcessedEvent
+from functions.hub.replay import SqlReplayLog
+from functions.hub.retention import RetentionWorker
+from functions.hub.service import CONNECTIONS_EXTENSION, EXTENSION, Hub
+from functions.hub.stream import ReaderThread
+from functions.hub.subscriptions import subscriptions
+from functions.hub.ws import sock, websockets
+from functions.shared.consumer import init_app
+from functions.shared.context import AppContext, build_context
+from functions.shared.health import Check
+from functions.shared.settings import Settings
+
+APP_ID = "hub"
+STATIC = Path(__file__).with_name("static")
+MAX_CLIENT_MESSAGE = 64 * 1024
+
+
+def build(settings: Settings) -> AppContext:
+    ctx = build_context(APP_ID, settings, processed=ProcessedEvent)
+    prune_every = min(300.0, max(1.0, settings.hub_retention_seconds / 10))
+    ctx.workers.append(RetentionWorker(ctx.sessions, settings.hub_retention_seconds, prune_every))
+    return ctx
+
+
+def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    ctx = context or build(settings)
+    app = Flask(APP_ID, static_folder=str(STATIC), static_url_path="/static")
+    app.config["SOCK_SERVER_OPTIONS"] = {
+        "ping_interval": settings.hub_ping_seconds,
+        "max_message_size": MAX_CLIENT_MESSAGE,
+        "thread_class": ReaderThread,
+    }
+    connections = Connections(settings.hub_queue_size)
+    app.extensions[EXTENSION] = Hub(settings, connections, SqlReplayLog(ctx.sessions))
+    app.extensions[CONNECTIONS_EXTENSION] = connections
+    app.extensions["todomesh_goodbye"] = lambda: connections.close_all(GOING_AWAY)
+    init_app(app, ctx, [Check("connections", lambda: {"open": connections.count()}, False)])
+    sock.init_app(app)
+    app.register_blueprint(websockets)
+    app.register_blueprint(subscriptions)
+
+    @app.get("/")
+    def index() -> Response:
+        return send_from_directory(STATIC, "index.html", max_age=0)
+
+    return app

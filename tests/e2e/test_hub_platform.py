@@ -1,0 +1,131 @@
+"""The hub end to end: `todomesh dev` (gunicorn, every app, the embedded runtime) on a real
+port; changes made through the REST API reach real WebSocket clients."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import websocket
+
+from tests.support.platform import PlatformProcess
+
+pytestmark = pytest.mark.e2e
+
+
+class Clients:
+    """Real WebSocket clients of the platform's hub; closed after the test."""
+
+    def __init__(self, platform: PlatformProcess) -> None:
+        self.platform = platform
+        self.open: list[websocket.WebSocket] = []
+
+    def connect(self, user: str, **query: Any) -> tuple[websocket.WebSocket, list[Any]]:
+        """A subscribed client (it has seen `ready`) and what came up to `ready`, inclusive."""
+        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+        ws = websocket.create_connection(
+            f"ws://127.0.0.1:{self.platform.port}/ws/{user}{suffix}",
+            header=[f"X-User-Id: {user}"],
+            timeout=20,
+        )
+        self.open.append(ws)
+        messages = [json.loads(ws.recv())]
+        while messages[-1]["type"] != "ready":
+            messages.append(json.loads(ws.recv()))
+        return ws, messages
+
+
+@pytest.fixture
+def hub(platform: PlatformProcess) -> Iterator[Clients]:
+    clients = Clients(platform)
+    yield clients
+    for ws in clients.open:
+        ws.shutdown()
+
+
+def call(platform: PlatformProcess, user: str, method: str, path: str, **kwargs: Any) -> Any:
+    response = platform.api(user).request(method, path, **kwargs)
+    assert response.status_code < 300, response.text
+    return response.json() if response.content else None
+
+
+def changes(ws: websocket.WebSocket, count: int) -> list[dict[str, Any]]:
+    """The next `count` changes this client receives (control messages skipped)."""
+    got: list[dict[str, Any]] = []
+    while len(got) < count:
+        message = json.loads(ws.recv())
+        if message["type"] not in ("ready", "resync"):
+            got.append(message)
+    return got
+
+
+def test_changes_made_through_the_api_reach_every_client_of_the_user_only(
+    platform: PlatformProcess, hub: Clients
+) -> None:
+    (a1, _), (a2, _), (b, _) = hub.connect("ann"), hub.connect("ann"), hub.connect("bob")
+    task = call(platform, "ann", "POST", "/api/tasks", json={"title": "Buy milk"})
+    first = [changes(ws, 1)[0] for ws in (a1, a2)]
+    assert first[0] == first[1]
+    assert (first[0]["type"], first[0]["task_id"]) == ("task.created", task["id"])
+    assert first[0]["payload"]["title"] == "Buy milk"
+
+    call(platform, "ann", "PATCH", f"/api/tasks/{task['id']}", json={"title": "Buy oat milk"})
+    call(platform, "ann", "POST", f"/api/tasks/{task['id']}/complete")
+    call(platform, "ann", "DELETE", f"/api/tasks/{task['id']}")
+    for ws in (a1, a2):
+        rest = changes(ws, 3)
+        assert [m["type"] for m in rest] == ["task.updated", "task.completed", "task.deleted"]
+        assert [m["seq"] for m in rest] == [first[0]["seq"] + i for i in (1, 2, 3)]
+        assert rest[0]["payload"]["title"] == "Buy oat milk"
+
+    own = call(platform, "bob", "POST", "/api/tasks", json={"title": "Bob's"})
+    (mine,) = changes(b, 1)  # had bob been sent ann's changes, they would come first
+    assert (mine["task_id"], mine["seq"]) == (own["id"], 1)
+
+
+def test_a_client_that_reconnects_with_since_gets_exactly_what_it_missed(
+    platform: PlatformProcess, hub: Clients
+) -> None:
+    ws, _ = hub.connect("ann")
+    task = call(platform, "ann", "POST", "/api/tasks", json={"title": "Water plants"})
+    (seen,) = changes(ws, 1)
+    ws.close()
+
+    call(platform, "ann", "PATCH", f"/api/tasks/{task['id']}", json={"priority": "high"})
+    other = call(platform, "ann", "POST", "/api/tasks", json={"title": "Call mum"})
+    call(platform, "ann", "POST", f"/api/tasks/{task['id']}/complete")
+
+    again, replayed = hub.connect("ann", since=seen["seq"])
+    missed = [m for m in replayed if m["type"] != "ready"]  # what the log had by then,
+    missed += changes(again, 3 - len(missed))  # and the rest live, as the hub records it
+    assert [(m["seq"], m["type"], m["task_id"]) for m in missed] == [
+        (seen["seq"] + 1, "task.updated", task["id"]),
+        (seen["seq"] + 2, "task.created", other["id"]),
+        (seen["seq"] + 3, "task.completed", task["id"]),
+    ]
+    call(platform, "ann", "DELETE", f"/api/tasks/{other['id']}")
+    (live,) = changes(again, 1)  # no duplicate of the replay comes before it
+    assert (live["seq"], live["type"]) == (seen["seq"] + 4, "task.deleted")
+
+
+def test_a_hub_restart_says_going_away_and_keeps_the_replay_log(
+    platform: PlatformProcess, hub: Clients
+) -> None:
+    ws, _ = hub.connect("ann")
+    for title in ("One", "Two"):
+        call(platform, "ann", "POST", "/api/tasks", json={"title": title})
+    before = changes(ws, 2)
+
+    platform.stop(signal.SIGTERM)
+    opcode, data = ws.recv_data(control_frame=True)
+    assert opcode == websocket.ABNF.OPCODE_CLOSE and int.from_bytes(data[:2], "big") == 1001
+
+    platform.start()
+    _, replay = hub.connect("ann", since=0)
+    assert [(m["seq"], m["event_id"]) for m in replay[:-1]] == [
+        (m["seq"], m["event_id"]) for m in before
+    ]
+    assert replay[-1] == {**replay[-1], "type": "ready", "seq": before[-1]["seq"]}
