@@ -59,26 +59,24 @@ class PlatformServer(BaseApplication):
             flush=True,
         )
 
-    def _started(self, _worker: Any) -> None:
+    def _started(self, worker: Any) -> None:
         assert self.platform is not None
         self.platform.start()
+        platform = self.platform
+
+        def graceful(_signum: int, _frame: Any) -> None:
+            # Every stop signal is graceful here: WebSockets get 1001 and the worker's
+            # loop ends on its own (gunicorn's quick quit raises SystemExit wherever
+            # the main thread happens to be, which can leave the platform half-stopped).
+            platform.goodbye()
+            worker.alive = False
+
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
-            _chain(signum, self.platform.goodbye)
+            signal.signal(signum, graceful)
 
     def _stopping(self, _server: Any, _worker: Any) -> None:
         if self.platform is not None:
             self.platform.stop()
-
-
-def _chain(signum: int, first: Any) -> None:
-    previous = signal.getsignal(signum)
-
-    def handler(number: int, frame: Any) -> None:
-        first()
-        if callable(previous):
-            previous(number, frame)
-
-    signal.signal(signum, handler)
 
 
 def serve(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from functions.shared.context import UnitOfWork
@@ -148,6 +148,9 @@ def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | 
     _require_instance_fields(snapshot)
     if uow.session.get(Task, snapshot["id"]) is not None:
         return None
+    if _series_ended(uow.session, snapshot.get("parent_task_id")):
+        log.info("series ended; occurrence not created", extra={"task_id": snapshot["id"]})
+        return None
     fields = {
         k: snapshot.get(k)
         for k in (
@@ -178,6 +181,23 @@ def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | 
     reminder = EventType.REMINDER_SCHEDULED if task.reminder_time else None
     _tell(uow, Change(task, EventType.TASK_CREATED, reminder))
     return task
+
+
+def _series_ended(session: Session, series_id: str | None) -> bool:
+    """Was any task of the series deleted? Then it never grows again.
+
+    The recurring function ends a series on `task.deleted`, but on Kafka a deletion
+    and a completion of two tasks of one series sit on different partitions and
+    may arrive in either order; this check, where deletions are recorded, holds
+    whatever the order.
+    """
+    if series_id is None:
+        return False
+    deleted = select(Task.id).where(
+        or_(Task.id == series_id, Task.parent_task_id == series_id),
+        Task.deleted_at.is_not(None),
+    )
+    return session.scalar(deleted.limit(1)) is not None
 
 
 def _require_instance_fields(snapshot: dict[str, Any]) -> None:

@@ -168,3 +168,16 @@ def test_malformed_data_is_dropped(alice: Api) -> None:
     )
     assert response.status_code == 200
     assert response.get_json()["status"] == "DROP"
+
+
+def test_no_occurrence_after_any_task_of_the_series_was_deleted(alice: Api) -> None:
+    root = alice.create(title="Standup", recurrence="daily", due_date="2027-01-01T09:00:00Z")
+    headers = {"Content-Type": "application/cloudevents+json"}
+    second = _instance_event(root, str(uuid.uuid4()))
+    alice.client.post("/events/recurring", json=second, headers=headers)
+    alice.delete(f"/api/tasks/{second['data']['payload']['id']}")  # an instance, not the root
+    third = _instance_event(root, str(uuid.uuid4()))
+    third["data"]["payload"].update(id=str(uuid.uuid4()), occurrence=3)
+    response = alice.client.post("/events/recurring", json=third, headers=headers)
+    assert response.get_json() == {"status": "SUCCESS"}
+    assert [t["occurrence"] for t in alice.get("/api/tasks").get_json()["items"]] == [1]

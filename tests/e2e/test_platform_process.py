@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 import requests
 
+from tests.e2e.support import audit_types, eventually
 from tests.support.platform import PlatformProcess
 
 pytestmark = pytest.mark.e2e
-
-
-def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
-
-
-def audit_types(platform: PlatformProcess, user: str, task_id: str) -> list[str]:
-    response = platform.api(user).get(f"/api/audit/{user}/task/{task_id}")
-    assert response.status_code == 200, response.text
-    return [record["event_type"] for record in response.json()["items"]]
 
 
 def test_the_run_command_serves_api_page_and_probes_on_one_origin(platform) -> None:
