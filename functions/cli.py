@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from functions.shared.settings import Settings
 from functions.wsgi import APP_IDS
+
+# The PostgreSQL of `task infra` (infra/services.sh).
+DEV_DATABASE_URL = "postgresql+pg8000://todomesh@127.0.0.1:5433/todomesh"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,12 +25,21 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--data-dir", type=Path, help="SQLite files and the event log")
     dev.add_argument("--threads", type=int, default=256, help="threads; each WebSocket holds one")
 
+    up = commands.add_parser("up", help="every app with its own daprd (needs `task infra`)")
+    up.add_argument("--dapr", action="store_true", required=True, help="the self-hosted Dapr mode")
+    up.add_argument("--work-dir", type=Path, default=Path(".todomesh/dapr"))
+    up.add_argument("--database-url", default=DEV_DATABASE_URL)
+    up.add_argument("--kafka", default="127.0.0.1:9092", help="Kafka bootstrap servers")
+    up.add_argument("--smtp", default="127.0.0.1:2525", help="SMTP server for email, host:port")
+
     migrate = commands.add_parser("migrate", help="bring database schemas up to date")
     migrate.add_argument("--app", choices=(*APP_IDS, "all"), default="all")
 
     args = parser.parse_args(argv)
     if args.command == "dev":
         return _dev(args)
+    if args.command == "up":
+        return _up(args)
     return _migrate(args)
 
 
@@ -35,6 +49,26 @@ def _dev(args: argparse.Namespace) -> int:
     overrides = {"data_dir": args.data_dir} if args.data_dir else {}
     settings = Settings.from_env(**overrides, mode="embedded")
     serve(settings, args.host, args.port, args.threads)
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    from functions.runtime.selfhosted import Addresses, SelfHostedPlatform
+
+    host, _, port = args.smtp.rpartition(":")
+    addresses = Addresses(args.database_url, args.kafka, host or "127.0.0.1", int(port))
+    platform = SelfHostedPlatform(addresses, args.work_dir.resolve())
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        platform.start()
+        for member in platform.members.values():
+            print(f"{member.app_id:10} {member.url}  (daprd {member.sidecar.url})", file=sys.stderr)
+        print(f"logs in {args.work_dir}; Ctrl-C stops everything", file=sys.stderr, flush=True)
+        stop.wait()
+    finally:
+        platform.stop()
     return 0
 
 

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import email
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.message import Message
 from typing import Any
 
 import requests
-from aiosmtpd.controller import Controller
 
-from functions.runtime.processes import free_port
 from tests.support.platform import PlatformProcess
 
 
@@ -80,44 +73,3 @@ def events_handled(platform: PlatformProcess, app: str, event_type: str) -> int:
         for m in _METRIC.finditer(text)
         if wanted <= set(m["labels"].split(","))
     )
-
-
-@dataclass
-class SmtpSink:
-    """An aiosmtpd server on 127.0.0.1 that keeps every message it receives."""
-
-    port: int
-    received: list[tuple[list[str], Message]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
-        with self._lock:
-            self.received.append(
-                (list(envelope.rcpt_tos), email.message_from_bytes(envelope.content))
-            )
-        return "250 OK"
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"TODOMESH_SMTP_HOST": "127.0.0.1", "TODOMESH_SMTP_PORT": str(self.port)}
-
-    def messages(self) -> list[tuple[list[str], Message]]:
-        with self._lock:
-            return list(self.received)
-
-
-@contextmanager
-def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink(free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
-
-
-def text_body(message: Message) -> str:
-    """The text/plain part of a (possibly multipart) email."""
-    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
-    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")

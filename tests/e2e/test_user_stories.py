@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from tests.e2e.support import (
-    SmtpSink,
     all_tasks,
     audit_trail,
     audit_types,
@@ -21,9 +20,8 @@ from tests.e2e.support import (
     ok,
     rfc3339,
     seconds_from_now,
-    smtp_sink,
-    text_body,
 )
+from tests.support.mail import Mailbox, smtp_server, text_body
 
 pytestmark = pytest.mark.e2e
 SETTLE = 1.5  # seconds to give an event that must NOT happen every chance to happen
@@ -31,9 +29,9 @@ ALICE_MAIL = {"channels": ["in_app", "email"], "email": "alice@example.com"}
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with smtp_sink() as sink:
-        yield sink
+def smtp() -> Iterator[Mailbox]:
+    with smtp_server() as mailbox:
+        yield mailbox
 
 
 def create(api: Any, **fields: Any) -> dict[str, Any]:
@@ -191,7 +189,7 @@ def test_a_reminder_reaches_the_inbox_and_the_mailbox(stopped_platform, smtp) ->
     task = create(alice, title="Call the dentist", reminder_time=rfc3339(seconds_from_now(3)))
 
     assert eventually(lambda: in_app_notifications(alice), timeout=30)
-    assert eventually(smtp.messages, timeout=30)
+    assert eventually(smtp.received, timeout=30)
     time.sleep(SETTLE)
     [note] = in_app_notifications(alice)
     assert (note["task_id"], note["title"], note["channel"], note["status"]) == (
@@ -201,7 +199,7 @@ def test_a_reminder_reaches_the_inbox_and_the_mailbox(stopped_platform, smtp) ->
         "sent",
     )
     assert note["reminder_time"] == task["reminder_time"]
-    [(recipients, message)] = smtp.messages()
+    [(recipients, message)] = smtp.received()
     assert recipients == ["alice@example.com"]
     assert (message["To"], message["Subject"]) == (
         "alice@example.com",
@@ -235,11 +233,11 @@ def test_simultaneous_reminders_notify_once_per_channel_across_a_restart(
 
     # an email claimed but not settled at the stop is retried once its 30 s lease runs out
     assert eventually(lambda: len(in_app_notifications(alice)) >= 30, timeout=60)
-    assert eventually(lambda: len(smtp.messages()) >= 30, timeout=60)
+    assert eventually(lambda: len(smtp.received()) >= 30, timeout=60)
     time.sleep(SETTLE)
     notes = in_app_notifications(alice)
     assert Counter(n["task_id"] for n in notes) == Counter(list(titles))
     assert {n["status"] for n in notes} == {"sent"}
-    assert Counter(m["Subject"] for _, m in smtp.messages()) == Counter(
+    assert Counter(m["Subject"] for _, m in smtp.received()) == Counter(
         f"Reminder: {title}" for title in titles.values()
     )

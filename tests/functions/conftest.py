@@ -16,7 +16,8 @@ from flask import Flask
 
 from functions.shared.settings import Settings
 from tests.functions.harness import SOURCE, context_of
-from tests.functions.servers import Mailbox, Webhook, smtp_server, webhook_server
+from tests.functions.servers import Webhook, webhook_server
+from tests.support.mail import Mailbox, smtp_server
 
 
 @pytest.fixture(autouse=True)
@@ -59,9 +60,9 @@ def function_app(
 @pytest.fixture
 def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
     """A real SMTP server on 127.0.0.1, configured for apps built after this fixture."""
-    with smtp_server() as (port, mailbox):
-        monkeypatch.setenv("TODOMESH_SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("TODOMESH_SMTP_PORT", str(port))
+    with smtp_server() as mailbox:
+        for name, value in mailbox.env.items():
+            monkeypatch.setenv(name, value)
         yield mailbox
 
 

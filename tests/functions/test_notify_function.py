@@ -26,7 +26,8 @@ from tests.functions.harness import (
     rows,
     status_of,
 )
-from tests.functions.servers import Mailbox, Webhook
+from tests.functions.servers import Webhook
+from tests.support.mail import Mailbox
 
 ALICE = {"X-User-Id": "alice"}
 

@@ -10,21 +10,31 @@ from typing import Any
 
 import requests
 
-from tests.support.processes import ManagedProcess, free_port, wait_until
+from functions.runtime.processes import ManagedProcess, free_port, wait_until
 
 
 class PlatformProcess:
     """`todomesh dev --port <free> --data-dir <dir>`; restartable on the same data."""
 
-    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None,
-                 threads: int = 64) -> None:
+    def __init__(
+        self, data_dir: Path, *, env: dict[str, str] | None = None, threads: int = 64
+    ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.env = {**os.environ, "LOG_LEVEL": "INFO", **(env or {})}
-        argv = [sys.executable, "-m", "functions.cli", "dev", "--port", str(self.port),
-                "--data-dir", str(data_dir), "--threads", str(threads)]
-        self.process = ManagedProcess(argv, log_file=data_dir.parent / "platform.log",
-                                      env=self.env)
+        argv = [
+            sys.executable,
+            "-m",
+            "functions.cli",
+            "dev",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(data_dir),
+            "--threads",
+            str(threads),
+        ]
+        self.process = ManagedProcess(argv, log_file=data_dir.parent / "platform.log", env=self.env)
 
     @property
     def url(self) -> str:

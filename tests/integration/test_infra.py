@@ -1,0 +1,220 @@
+"""The real infrastructure works: PostgreSQL, Kafka, daprd with our resources, scheduler.
+
+Run: python -m pytest tests/integration/test_infra.py -m integration -p tests.support.plugin
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer
+from confluent_kafka.admin import AdminClient
+from sqlalchemy import create_engine, text
+
+from functions.runtime.dapr_resources import pod_name, render_resources, write_secrets_file
+from functions.runtime.processes import free_port, wait_until
+from tests.support.services import Daprd, Scheduler
+from tests.support.stub_app import StubApp
+
+pytestmark = pytest.mark.integration
+
+StartDaprd = Callable[..., Daprd]
+
+COMPONENTS = {
+    "todo": {"pubsub", "secretstore", "reminder-sweep"},
+    "hub": {"pubsub-hub", "secretstore"},
+    "audit": {"pubsub", "secretstore"},
+    "recurring": {"pubsub", "secretstore"},
+    "notify": {"pubsub", "secretstore", "smtp"},
+}
+SUBSCRIPTIONS = {
+    "todo": {("pubsub", "task-events")},
+    "hub": {("pubsub-hub", "task-updates"), ("pubsub-hub", "notifications")},
+    "audit": {("pubsub", "task-events")},
+    "recurring": {("pubsub", "task-events")},
+    "notify": {("pubsub", "reminders")},
+}
+
+
+@pytest.fixture(scope="module")
+def resources(
+    tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str, postgres_url: str
+) -> Path:
+    base = tmp_path_factory.mktemp("dapr")
+    secrets = write_secrets_file(base / "secrets.json", database_url=postgres_url)
+    return render_resources(
+        base / "resources",
+        kafka_brokers=kafka_bootstrap,
+        secrets_file=secrets,
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+    )
+
+
+def cloud_event(event_type: str = "task.created", task_id: str = "k") -> dict[str, Any]:
+    event_id = str(uuid.uuid4())
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "type": event_type,
+        "source": "todo",
+        "subject": task_id,
+        "datacontenttype": "application/json",
+        "data": {"event_id": event_id, "event_type": event_type, "task_id": task_id},
+    }
+
+
+def publish(sidecar: Daprd, topic: str, event: dict[str, Any], key: str) -> None:
+    response = requests.post(
+        f"{sidecar.url}/v1.0/publish/pubsub/{topic}",
+        params={"metadata.partitionKey": key},
+        data=json.dumps(event),
+        headers={"Content-Type": "application/cloudevents+json"},
+        timeout=10,
+    )
+    assert response.status_code == 204, response.text
+
+
+def consume_until(
+    bootstrap: str, topic: str, found: Callable[[Message], bool], timeout: float = 30.0
+) -> Message:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4()}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None and found(message):
+                return message
+    finally:
+        consumer.close()
+    raise TimeoutError(f"no matching record on {topic} within {timeout:.0f}s")
+
+
+def wait_for_subscriptions(sidecar: Daprd, expected: set[tuple[str, str]]) -> None:
+    def loaded() -> bool:
+        subs = sidecar.metadata().get("subscriptions") or []
+        return {(s["pubsubname"], s["topic"]) for s in subs} >= expected
+
+    wait_until(loaded, what=f"{sidecar.app_id} subscriptions", timeout=30, process=sidecar.process)
+
+
+def test_postgres_answers_select_1(postgres_url: str) -> None:
+    engine = create_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("select 1")).scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+def test_kafka_produce_consume_roundtrip(kafka_bootstrap: str) -> None:
+    topic, value = f"roundtrip-{uuid.uuid4().hex[:8]}", uuid.uuid4().bytes
+    errors: list[Any] = []
+    producer = Producer({"bootstrap.servers": kafka_bootstrap})
+    producer.produce(topic, key=b"task-1", value=value, on_delivery=lambda e, _m: errors.append(e))
+    assert producer.flush(30) == 0
+    assert errors == [None]
+
+    message = consume_until(kafka_bootstrap, topic, lambda m: m.value() == value)
+    assert message.key() == b"task-1"
+
+
+@pytest.mark.parametrize("app_id", sorted(COMPONENTS))
+def test_daprd_loads_our_resources_without_errors(
+    app_id: str, resources: Path, start_daprd: StartDaprd
+) -> None:
+    with StubApp() as app:
+        sidecar = start_daprd(app_id, app.port, resources)
+        wait_for_subscriptions(sidecar, SUBSCRIPTIONS[app_id])
+
+        components = {c["name"] for c in sidecar.metadata()["components"]}
+        assert components == COMPONENTS[app_id]
+        assert sidecar.log_errors() == []
+
+
+def test_hub_sidecar_has_a_consumer_group_of_its_own(
+    resources: Path, start_daprd: StartDaprd, kafka_bootstrap: str
+) -> None:
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    with StubApp() as app:
+        hub = start_daprd("hub", app.port, resources)
+        group = pod_name("hub", hub.http_port)  # what {podName} became
+
+        def stable() -> bool:
+            [future] = admin.describe_consumer_groups([group]).values()
+            return bool(future.result(10).state == ConsumerGroupState.STABLE)
+
+        wait_until(stable, what=f"consumer group {group}", timeout=30, process=hub.process)
+
+
+def test_secret_store_serves_the_database_url(
+    resources: Path, start_daprd: StartDaprd, postgres_url: str
+) -> None:
+    sidecar = start_daprd("audit", None, resources)
+    response = requests.get(f"{sidecar.url}/v1.0/secrets/secretstore/database-url", timeout=5)
+    assert response.json() == {"database-url": postgres_url}
+
+
+def test_cron_binding_calls_todo(resources: Path, start_daprd: StartDaprd) -> None:
+    with StubApp() as app:
+        start_daprd("todo", app.port, resources)
+        assert app.wait_for("/reminder-sweep", timeout=30).method == "POST"
+
+
+def test_publish_lands_in_kafka_with_the_partition_key(
+    resources: Path, start_daprd: StartDaprd, kafka_bootstrap: str
+) -> None:
+    sidecar = start_daprd("todo", None, resources)
+    event = cloud_event(task_id="k")
+    publish(sidecar, "task-events", event, key="k")
+
+    message = consume_until(kafka_bootstrap, "task-events", lambda m: event["id"] in str(m.value()))
+    assert message.key() == b"k"
+    assert json.loads(message.value())["type"] == "task.created"  # our envelope, kept
+
+
+def test_subscription_delivers_our_cloud_event(resources: Path, start_daprd: StartDaprd) -> None:
+    with StubApp() as app:
+        audit = start_daprd("audit", app.port, resources)
+        wait_for_subscriptions(audit, SUBSCRIPTIONS["audit"])
+        event = cloud_event(task_id="task-7")
+        publish(start_daprd("todo", None, resources), "task-events", event, key="task-7")
+
+        def delivered() -> bool:
+            received = app.requests_to("/events/task-events")
+            return any(r.json()["id"] == event["id"] for r in received)
+
+        wait_until(delivered, what="delivery to audit's app", timeout=30, process=audit.process)
+
+
+def test_daprd_connects_to_the_scheduler_and_runs_a_job(
+    resources: Path, start_daprd: StartDaprd, scheduler: Scheduler
+) -> None:
+    with StubApp() as app:
+        sidecar = start_daprd("todo", app.port, resources, scheduler_address=scheduler.address)
+        wait_until(
+            lambda: scheduler.address in str(sidecar.metadata().get("scheduler")),
+            what="daprd connected to the scheduler",
+            timeout=30,
+        )
+        job = {"dueTime": "1s", "data": {"task_id": "t1"}}
+        response = requests.post(
+            f"{sidecar.url}/v1.0-alpha1/jobs/reminder-t1", json=job, timeout=10
+        )
+        assert response.status_code == 204, response.text
+        assert app.wait_for("/job/reminder-t1", timeout=30).method == "POST"
