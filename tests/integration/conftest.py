@@ -1,0 +1,66 @@
+"""The self-hosted Dapr mode for real: apps under gunicorn, daprd, Kafka, PostgreSQL, SMTP.
+
+`selfhosted()` starts the platform exactly as `todomesh up --dapr` does
+(functions/runtime/selfhosted.py), on a fresh database, the given Kafka broker
+and a real SMTP server; every platform a test started is stopped afterwards.
+Use a unique user id per test: the session's Kafka topics outlive a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.runtime.binaries import DaprBinaries
+from functions.runtime.selfhosted import Addresses, SelfHostedPlatform
+from tests.support.mail import Mailbox, smtp_server
+from tests.support.services import KafkaBroker
+
+pytestmark = pytest.mark.integration
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture
+def selfhosted(
+    dapr_binaries: DaprBinaries,
+    kafka_broker: KafkaBroker,
+    fresh_database: str,
+    mailbox: Mailbox,
+    tmp_path: Path,
+) -> Iterator[Callable[..., SelfHostedPlatform]]:
+    """`selfhosted(broker=None, **kwargs)` -> a started SelfHostedPlatform.
+
+    kwargs go to SelfHostedPlatform: `app_ids`, `env` (extra app environment),
+    `scheduler` (a started Scheduler for the Jobs API).
+    """
+    started: list[SelfHostedPlatform] = []
+
+    def start(broker: KafkaBroker | None = None, **kwargs: Any) -> SelfHostedPlatform:
+        addresses = Addresses(
+            database_url=fresh_database,
+            kafka_brokers=(broker or kafka_broker).bootstrap,
+            smtp_host="127.0.0.1",
+            smtp_port=mailbox.port,
+        )
+        work_dir = tmp_path / f"platform-{len(started)}"
+        platform = SelfHostedPlatform(addresses, work_dir, binaries=dapr_binaries, **kwargs)
+        started.append(platform)
+        return platform.start()
+
+    yield start
+    for platform in reversed(started):
+        platform.stop()
