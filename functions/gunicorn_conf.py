@@ -13,7 +13,11 @@ from typing import Any
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+# The hub pushes what its sidecar delivers to its own connections: one process per
+# pod (scale it with replicas, each with its own consumer group).
+workers = (
+    1 if os.environ.get("FUNCTION_TARGET") == "hub" else int(os.environ.get("WEB_CONCURRENCY", "1"))
+)
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 worker_connections = threads + 64  # a WebSocket on every thread, and room for API calls
 graceful_timeout = 20

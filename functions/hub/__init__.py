@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         "thread_class": ReaderThread,
     }
     connections = Connections(settings.hub_queue_size)
-    app.extensions[EXTENSION] = Hub(settings, connections, SqlReplayLog(ctx.sessions))
+    app.extensions[EXTENSION] = Hub(settings, connections, SqlReplayLog(ctx.readers))
     app.extensions[CONNECTIONS_EXTENSION] = connections
     app.extensions["todomesh_goodbye"] = lambda: connections.close_all(GOING_AWAY)
     init_app(app, ctx, [Check("connections", lambda: {"open": connections.count()}, False)])

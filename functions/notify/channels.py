@@ -5,9 +5,10 @@ A sender either returns (delivered) or raises `DeliveryFailed` with a short reas
 
 from __future__ import annotations
 
+import http.cookiejar
 import smtplib
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 import requests
 
@@ -77,6 +78,7 @@ class HttpWebhookSender:
 
     def __init__(self, session: requests.Session | None = None) -> None:
         self.http = session or requests.Session()
+        self.http.cookies.set_policy(_NoCookies())  # one user's hook must not set another's
 
     def send(self, notification: Notification) -> None:
         try:
@@ -87,9 +89,15 @@ class HttpWebhookSender:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise DeliveryFailed(f"webhook: {exc.__class__.__name__}: {exc}") from exc
+            # The URL may carry a secret token: name only the kind of failure.
+            raise DeliveryFailed(f"webhook: {exc.__class__.__name__}") from exc
         if not 200 <= response.status_code < 300:
             raise DeliveryFailed(f"webhook answered {response.status_code}")
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
 
 
 def senders_for(settings: Settings) -> dict[str, Sender]:

@@ -36,7 +36,7 @@ from functions.shared.events import Topic, utcnow
 from functions.shared.logs import log_context
 
 log = logging.getLogger(__name__)
-FIRST_BACKOFF = timedelta(seconds=30)  # longer than any sender's timeout: it is the lease
+FIRST_BACKOFF = timedelta(seconds=30)  # the lease: longer than one send's timeouts
 MAX_BACKOFF = timedelta(hours=1)
 BATCH_SIZE = 50
 
@@ -53,16 +53,23 @@ class Delivery:
     def deliver(self, ids: list[str] | None = None, now: datetime | None = None) -> int:
         """Attempt every due notification (or only `ids`); return how many were sent."""
         sent = 0
-        for notification in self._claim(ids, now or utcnow()):
-            sent += self._attempt(notification)
+        for _ in range(BATCH_SIZE):  # one claim (and lease) per send: none runs out queued
+            claimed = self._claim(ids, now or utcnow())
+            if not claimed:
+                break
+            sent += self._attempt(claimed[0])
         return sent
 
     def _claim(self, ids: list[str] | None, now: datetime) -> list[Notification]:
         statement = (
             select(Notification)
-            .where(Notification.status == PENDING, Notification.next_attempt_at <= now)
+            .where(
+                Notification.status == PENDING,
+                Notification.next_attempt_at <= now,
+                Notification.attempts < self.max_attempts,
+            )
             .order_by(Notification.next_attempt_at)
-            .limit(BATCH_SIZE)
+            .limit(1)
             .with_for_update(skip_locked=True)
         )
         if ids is not None:

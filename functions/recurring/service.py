@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from functions.recurring.instances import TaskSnapshot, next_instance
 from functions.recurring.models import Series
-from functions.recurring.schedule import next_occurrence
 from functions.shared.context import AppContext, UnitOfWork
 from functions.shared.events import Event, EventType, PoisonEvent, Topic, utcnow
 from functions.shared.idempotency import insert_new
+from functions.shared.recurrence import next_occurrence
 
 HANDLED = (EventType.TASK_COMPLETED, EventType.TASK_DELETED)
 

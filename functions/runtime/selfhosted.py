@@ -96,13 +96,22 @@ class SelfHostedPlatform:
         return resources
 
     def start(self) -> SelfHostedPlatform:
-        resources = self.prepare()
+        self.prepare()
         for app_id in self.app_ids:
-            member = self._member(app_id, resources)
-            member.sidecar.start()
-            member.start_app()
-            self.members[app_id] = member
+            self.add_member(app_id)
         return self
+
+    def add_member(self, app_id: str, name: str | None = None) -> Member:
+        """Start one more replica of `app_id` (app and sidecar on new ports) after
+        `prepare()`, kept as `members[name or app_id]`; `stop()` stops it too."""
+        name = name or app_id
+        if name in self.members:
+            raise ValueError(f"a member named {name!r} is already running")
+        member = self._member(app_id, self.work_dir / "resources", log_name=name)
+        self.members[name] = member
+        member.sidecar.start()
+        member.start_app()
+        return member
 
     def stop(self) -> None:
         for member in reversed(list(self.members.values())):
@@ -110,7 +119,7 @@ class SelfHostedPlatform:
             member.sidecar.stop()
         self.members.clear()
 
-    def _member(self, app_id: str, resources: Path) -> Member:
+    def _member(self, app_id: str, resources: Path, log_name: str | None = None) -> Member:
         port = free_port()
         scheduler = self.scheduler.address if self.scheduler else None
         sidecar = Daprd(
@@ -142,7 +151,7 @@ class SelfHostedPlatform:
             f"127.0.0.1:{port}",
             "functions.wsgi:create_app()",
         ]
-        app = ManagedProcess(argv, log_file=self.work_dir / f"{app_id}.log", env=env)
+        app = ManagedProcess(argv, log_file=self.work_dir / f"{log_name or app_id}.log", env=env)
         return Member(app_id, port, app, sidecar)
 
 

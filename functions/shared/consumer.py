@@ -25,7 +25,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from functions.shared import metrics
 from functions.shared.context import AppContext, UnitOfWork
 from functions.shared.db import is_unavailable, ping
-from functions.shared.events import Event, PoisonEvent, UnsupportedVersion, parse_data
+from functions.shared.events import Event, EventType, PoisonEvent, UnsupportedVersion, parse_data
 from functions.shared.health import Check, register_health
 from functions.shared.idempotency import claim
 from functions.shared.logs import bind_request, configure_logging, log_context
@@ -34,6 +34,8 @@ from functions.shared.settings import Settings, current_settings
 
 log = logging.getLogger(__name__)
 EXTENSION = "todomesh"
+MAX_BODY_BYTES = 1 << 20  # a task or an event is a few KiB; refuse anything near a MiB
+KNOWN_TYPES = frozenset(EventType)
 
 Handler = Callable[[Event, UnitOfWork, AppContext], None]
 
@@ -64,13 +66,14 @@ def consume(
     ctx = context()
     consumer = consumer or ctx.app_id
     g.delivered_by_dapr = cloud_event.get("pubsubname") is not None
-    event_type = cloud_event.get("type") or "unknown"
+    event_type = "unknown"  # until parsed: a sender must not mint metric series
     with log_context(
         event_id=cloud_event.get("id"),
         task_id=cloud_event.get("subject"),
         traceparent=cloud_event.get("traceparent"),
     ):
         event = _parse(ctx, cloud_event)
+        event_type = event.event_type if event.event_type in KNOWN_TYPES else "other"
         if accept is not None and event.event_type not in accept:
             metrics.EVENTS.labels(ctx.app_id, event_type, "ignored").inc()
             return
@@ -114,6 +117,7 @@ def _run(ctx: AppContext, consumer: str, event: Event, handler: Handler) -> str:
 def init_app(app: Flask, ctx: AppContext, checks: list[Check] | None = None) -> None:
     """Give an app its context, health, metrics, problem+json errors and Dapr replies."""
     configure_logging(ctx.settings.log_level)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions[EXTENSION] = ctx
     register_problem_handlers(app)
     register_health(app, [Check("database", lambda: ping(ctx.engine)), *(checks or [])])
@@ -137,7 +141,8 @@ def init_app(app: Flask, ctx: AppContext, checks: list[Check] | None = None) -> 
 
     @app.errorhandler(RetryEvent)
     def _retry(exc: RetryEvent) -> tuple[Response, int]:
-        return jsonify(status="RETRY", reason=str(exc)), 503
+        # The cause is in the log; the reply carries no SQL, ids or titles.
+        return jsonify(status="RETRY", reason=exc.__cause__.__class__.__name__), 503
 
     @app.after_request
     def _success_as_json(response: Response) -> Response:

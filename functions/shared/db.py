@@ -74,7 +74,10 @@ def make_engine(settings: Settings, app: str) -> Engine:
         pool_size=10,
         max_overflow=20,
         pool_timeout=5,
-        connect_args={"timeout": 5},
+        # pg8000's timeout is the socket's, for connecting and for every statement
+        # alike: long enough for a migration or a lock wait, short enough for a
+        # vanished server to turn into a 503 rather than a hung request.
+        connect_args={"timeout": 30},
     )
 
 

@@ -66,7 +66,8 @@ class DaprClient:
         return values.get(key) or next(iter(values.values()))
 
     def schedule_job(self, name: str, due_time: str, data: dict[str, Any]) -> None:
-        self._call("POST", f"/v1.0-alpha1/jobs/{name}", json={"dueTime": due_time, "data": data})
+        body = {"dueTime": due_time, "data": data, "overwrite": True}  # moving a reminder
+        self._call("POST", f"/v1.0-alpha1/jobs/{name}", json=body)
 
     def delete_job(self, name: str) -> None:
         try:

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from functions.shared.consumer import EXTENSION, consume
 from functions.shared.context import AppContext, UnitOfWork
-from functions.shared.events import Event
+from functions.shared.events import Event, EventType
 from functions.shared.problems import Problem
 from functions.shared.web import caller_id, json_object
 from functions.todo import queries, reminders, service
@@ -91,7 +91,7 @@ def delete(task_id: str) -> Response:
 @api.post("/events/recurring")
 def recurring_instance() -> Response:
     """Dapr delivers `recurring.task.created`; insert the next occurrence once."""
-    consume(_cloud_event(), _add_instance)
+    consume(_cloud_event(), _add_instance, accept=(EventType.RECURRING_TASK_CREATED,))
     return jsonify(status="SUCCESS")
 
 

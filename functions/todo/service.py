@@ -134,13 +134,15 @@ def complete_task(cmd: CompleteTask, uow: UnitOfWork) -> Task:
     return task
 
 
-def delete_task(cmd: DeleteTask, uow: UnitOfWork) -> None:
+def delete_task(cmd: DeleteTask, uow: UnitOfWork) -> Task:
     task = load_task(uow.session, cmd.user_id, cmd.task_id, for_update=True)
     _check_version(task, cmd.if_match)
-    reminder = _pending_reminder_cancelled(task)
+    # completing already cancelled a pending reminder: do not announce it twice
+    reminder = _pending_reminder_cancelled(task) if task.status != "complete" else None
     task.deleted_at = utcnow()
     _bump(task)
     _tell(uow, Change(task, EventType.TASK_DELETED, reminder))
+    return task
 
 
 def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | None:
@@ -194,7 +196,8 @@ def _series_ended(session: Session, series_id: str | None) -> bool:
     if series_id is None:
         return False
     deleted = select(Task.id).where(
-        or_(Task.id == series_id, Task.parent_task_id == series_id),
+        # Instances (occurrence > 1) of the series, not sub-tasks of its root.
+        or_(Task.id == series_id, (Task.parent_task_id == series_id) & (Task.occurrence > 1)),
         Task.deleted_at.is_not(None),
     )
     return session.scalar(deleted.limit(1)) is not None

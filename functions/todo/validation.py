@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from functions.recurring.schedule import validate_recurrence
 from functions.shared.events import parse_moment
 from functions.shared.problems import ValidationFailed
+from functions.shared.recurrence import validate_recurrence
 from functions.todo.models import PRIORITIES, STATUSES
 
 READ_ONLY = {"id", "user_id", "version", "created_at", "updated_at", "completed_at", "occurrence"}
@@ -53,6 +53,8 @@ def _title(value: Any) -> str:
     value = value.strip()
     if len(value) > 200:
         raise ValueError("must be at most 200 characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters such as line breaks")
     return value
 
 

@@ -181,3 +181,26 @@ def test_no_occurrence_after_any_task_of_the_series_was_deleted(alice: Api) -> N
     response = alice.client.post("/events/recurring", json=third, headers=headers)
     assert response.get_json() == {"status": "SUCCESS"}
     assert [t["occurrence"] for t in alice.get("/api/tasks").get_json()["items"]] == [1]
+
+
+def test_deleting_a_subtask_does_not_end_its_parents_series(alice: Api) -> None:
+    root = alice.create(title="Standup", recurrence="daily", due_date="2027-01-01T09:00:00Z")
+    subtask = alice.create(title="Prepare notes", parent_task_id=root["id"])
+    alice.delete(f"/api/tasks/{subtask['id']}")
+    event = _instance_event(root, str(uuid.uuid4()))
+    alice.client.post(
+        "/events/recurring", json=event, headers={"Content-Type": "application/cloudevents+json"}
+    )
+    assert [t["occurrence"] for t in alice.get("/api/tasks").get_json()["items"]] == [1, 2]
+
+
+def test_other_event_types_on_the_subscription_are_acknowledged_untouched(alice: Api) -> None:
+    root = alice.create(title="Standup", recurrence="daily", due_date="2027-01-01T09:00:00Z")
+    event = _instance_event(root, str(uuid.uuid4()))
+    event["type"] = event["data"]["event_type"] = "task.archived"  # a newer producer's type
+    event["data"]["schema_version"] = "1.4"
+    response = alice.client.post(
+        "/events/recurring", json=event, headers={"Content-Type": "application/cloudevents+json"}
+    )
+    assert response.get_json() == {"status": "SUCCESS"}
+    assert len(alice.get("/api/tasks").get_json()["items"]) == 1

@@ -40,6 +40,7 @@ def test_missing_user_is_401(client) -> None:
         ({"title": ""}, "title"),
         ({"title": "x" * 201}, "title"),
         ({"title": 7}, "title"),
+        ({"title": "Call\r\nBcc: everyone@example.com"}, "title"),
         ({"title": "t", "status": "done"}, "status"),
         ({"title": "t", "priority": "urgent"}, "priority"),
         ({"title": "t", "tags": "work"}, "tags"),
@@ -105,3 +106,10 @@ def test_unknown_route_and_wrong_method_are_problems(alice: Api) -> None:
     assert response.status_code == 405
     assert response.content_type == PROBLEM
     assert "POST" in response.headers["Allow"]
+
+
+def test_a_body_over_a_mebibyte_is_413(alice: Api, outbox) -> None:
+    response = alice.post("/api/tasks", json={"title": "t", "description": "x" * (1 << 20)})
+    assert response.status_code == 413
+    assert response.content_type == PROBLEM
+    assert outbox() == []

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from functions.recurring.schedule import next_occurrence, validate_recurrence
+from functions.shared.recurrence import next_occurrence, validate_recurrence
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
