@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from cloudevents.exceptions import GenericException as CloudEventError
-from cloudevents.http import CloudEvent, from_http
-from flask import Blueprint, Response, jsonify, request
+from cloudevents.http import CloudEvent
+from flask import Blueprint, Response, jsonify
 
 from functions.hub.replay import Message
 from functions.hub.service import current_hub
-from functions.shared.consumer import consume
+from functions.shared.consumer import consume, delivered_event
 from functions.shared.events import TASK_LIFECYCLE, EventType
-from functions.shared.problems import Problem
 
 subscriptions = Blueprint("hub_events", __name__)
 NOTIFICATIONS = (EventType.NOTIFICATION_SENT, EventType.NOTIFICATION_FAILED)
@@ -26,12 +24,12 @@ NOTIFICATIONS = (EventType.NOTIFICATION_SENT, EventType.NOTIFICATION_FAILED)
 
 @subscriptions.post("/events/task-updates")
 def task_updates() -> Response:
-    return _fan_out(_cloud_event(), TASK_LIFECYCLE)
+    return _fan_out(delivered_event(), TASK_LIFECYCLE)
 
 
 @subscriptions.post("/events/notifications")
 def notifications() -> Response:
-    return _fan_out(_cloud_event(), NOTIFICATIONS)
+    return _fan_out(delivered_event(), NOTIFICATIONS)
 
 
 def _fan_out(cloud_event: CloudEvent, accept: Collection[str]) -> Response:
@@ -49,10 +47,3 @@ def _event_id(cloud_event: CloudEvent) -> str:
     data: Any = cloud_event.get_data()
     event_id = data.get("event_id") if isinstance(data, dict) else None
     return str(event_id or cloud_event["id"])
-
-
-def _cloud_event() -> CloudEvent:
-    try:
-        return from_http(request.headers, request.get_data())
-    except CloudEventError as exc:
-        raise Problem(400, "Not a CloudEvent", str(exc)) from exc

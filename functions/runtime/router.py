@@ -20,6 +20,8 @@ PREFIXES = (
     ("/ws/", "hub"),
 )
 FALLBACK = "hub"
+# Only the runtime calls these, in-process; from outside they do not exist.
+SIDECAR_ONLY = ("/events/", "/reminder-sweep", "/job/")
 StartResponse = Callable[..., Any]
 
 
@@ -44,6 +46,8 @@ class Router:
         if path == "/metrics":
             start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
             return [generate_latest()]
+        if path.startswith(SIDECAR_ONLY):
+            return _reply(start_response, 404, {"title": "Not Found", "status": 404})
         app = self.platform.apps.get(self.app_for(path))
         if app is None:
             return _reply(start_response, 404, {"title": "Not Found", "status": 404})

@@ -8,7 +8,9 @@ ports, waits until all are ready, and stops them app first, then sidecar.
 
 from __future__ import annotations
 
+import functools
 import os
+import secrets
 import signal
 import sys
 from collections.abc import Iterable, Iterator
@@ -76,6 +78,11 @@ class SelfHostedPlatform:
     env: dict[str, str] = field(default_factory=dict)
     members: dict[str, Member] = field(default_factory=dict)
 
+    @functools.cached_property
+    def _app_token(self) -> str:
+        """The token daprd shows the apps: only the sidecars may deliver events."""
+        return secrets.token_urlsafe(32)
+
     def prepare(self) -> Path:
         """Render the resources and the secrets file; bring every schema up to date."""
         secrets = write_secrets_file(
@@ -122,6 +129,7 @@ class SelfHostedPlatform:
     def _member(self, app_id: str, resources: Path, log_name: str | None = None) -> Member:
         port = free_port()
         scheduler = self.scheduler.address if self.scheduler else None
+        token = {"APP_API_TOKEN": self._app_token}
         sidecar = Daprd(
             app_id,
             port,
@@ -130,6 +138,7 @@ class SelfHostedPlatform:
             binaries=self.binaries,
             scheduler_address=scheduler,
             base_dir=self.work_dir,
+            env=token,
         )
         env = {
             **os.environ,
@@ -139,6 +148,7 @@ class SelfHostedPlatform:
             "DAPR_HTTP_PORT": str(sidecar.http_port),
             "GUNICORN_THREADS": str(HUB_THREADS if app_id == "hub" else 16),
             **self.env,
+            **token,
         }
         env.pop("DATABASE_URL", None)  # read through the Dapr secrets API, as in a cluster
         argv = [

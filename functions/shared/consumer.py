@@ -14,12 +14,14 @@ Replies follow Dapr's contract and stay meaningful for Knative Eventing:
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Callable, Collection
 from typing import Protocol
 
-from cloudevents.http import CloudEvent
+from cloudevents.exceptions import GenericException as CloudEventError
+from cloudevents.http import CloudEvent, from_http
 from flask import Flask, Response, current_app, g, jsonify, request
 
 from functions.shared import metrics
@@ -29,7 +31,7 @@ from functions.shared.events import Event, EventType, PoisonEvent, UnsupportedVe
 from functions.shared.health import Check, register_health
 from functions.shared.idempotency import claim
 from functions.shared.logs import bind_request, configure_logging, log_context
-from functions.shared.problems import problem_response, register_problem_handlers
+from functions.shared.problems import Problem, problem_response, register_problem_handlers
 from functions.shared.settings import Settings, current_settings
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ def consume(
     Event types outside `accept` are acknowledged untouched.
     """
     ctx = context()
+    require_dapr()
     consumer = consumer or ctx.app_id
     g.delivered_by_dapr = cloud_event.get("pubsubname") is not None
     event_type = "unknown"  # until parsed: a sender must not mint metric series
@@ -82,6 +85,22 @@ def consume(
         metrics.EVENTS.labels(ctx.app_id, event_type, outcome).inc()
         metrics.EVENT_LATENCY.labels(ctx.app_id, event_type).observe(time.perf_counter() - started)
         log.info("event %s", outcome, extra={"event_type": event.event_type})
+
+
+def require_dapr() -> None:
+    """401 unless the caller is our sidecar (when an app API token is configured)."""
+    token = context().settings.app_api_token
+    if token and not hmac.compare_digest(request.headers.get("dapr-api-token", ""), token):
+        raise Problem(401, "Unauthorized", "Only the Dapr sidecar may call this route.")
+
+
+def delivered_event() -> CloudEvent:
+    """The CloudEvent a sidecar POSTed to a plain Flask route (structured or binary)."""
+    require_dapr()
+    try:
+        return from_http(request.headers, request.get_data())
+    except CloudEventError as exc:
+        raise Problem(400, "Not a CloudEvent", str(exc)) from exc
 
 
 def _parse(ctx: AppContext, cloud_event: CloudEvent) -> Event:

@@ -36,6 +36,9 @@ class Settings:
     pubsub_name: str = "pubsub"
     secret_store: str = "secretstore"
     database_secret_key: str = "database-url"
+    # Dapr's APP_API_TOKEN: daprd sends it as `dapr-api-token` on every call to the
+    # app; when set, routes only Dapr may call (events, cron, jobs) require it.
+    app_api_token: str | None = field(default=None, metadata=_env("APP_API_TOKEN"))
     email_binding: str = "smtp"
     reminder_mode: str = "sweep"
     smtp_host: str | None = None

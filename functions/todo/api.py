@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cloudevents.exceptions import GenericException as CloudEventError
-from cloudevents.http import from_http
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from functions.shared.consumer import EXTENSION, consume
+from functions.shared.consumer import EXTENSION, consume, delivered_event, require_dapr
 from functions.shared.context import AppContext, UnitOfWork
 from functions.shared.events import Event, EventType
-from functions.shared.problems import Problem
 from functions.shared.web import caller_id, json_object
 from functions.todo import queries, reminders, service
 from functions.todo.models import Task
@@ -91,7 +88,7 @@ def delete(task_id: str) -> Response:
 @api.post("/events/recurring")
 def recurring_instance() -> Response:
     """Dapr delivers `recurring.task.created`; insert the next occurrence once."""
-    consume(_cloud_event(), _add_instance, accept=(EventType.RECURRING_TASK_CREATED,))
+    consume(delivered_event(), _add_instance, accept=(EventType.RECURRING_TASK_CREATED,))
     return jsonify(status="SUCCESS")
 
 
@@ -108,6 +105,7 @@ def ignored() -> Response:
 @api.post("/reminder-sweep")
 def reminder_sweep() -> Response:
     """The cron binding's tick: an empty JSON body, not a CloudEvent."""
+    require_dapr()
     with _ctx().unit_of_work() as uow:
         fired = reminders.fire_due_reminders(uow)
     return jsonify(fired=fired)
@@ -116,14 +114,8 @@ def reminder_sweep() -> Response:
 @api.post("/job/<name>")
 def reminder_job(name: str) -> Response:
     """The Jobs API callback for `reminder-<task id>`."""
+    require_dapr()
     task_id = name.removeprefix(reminders.JOB_PREFIX)
     with _ctx().unit_of_work() as uow:
         fired = reminders.fire_due_reminders(uow, task_id=task_id)
     return jsonify(fired=fired)
-
-
-def _cloud_event() -> Any:
-    try:
-        return from_http(request.headers, request.get_data())
-    except CloudEventError as exc:
-        raise Problem(400, "Not a CloudEvent", str(exc)) from exc

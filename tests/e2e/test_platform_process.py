@@ -27,6 +27,8 @@ def test_the_run_command_serves_api_page_and_probes_on_one_origin(platform) -> N
     assert set(ready["apps"]) == {"todo", "hub", "audit", "recurring", "notify"}
     assert "todomesh_http_requests_total" in requests.get(f"{platform.url}/metrics").text
     assert requests.get(f"{platform.url}/openapi.json").json()["openapi"].startswith("3.1")
+    for sidecar_only in ("/events/task-updates", "/reminder-sweep", "/job/reminder-x"):
+        assert requests.post(f"{platform.url}{sidecar_only}", json={}).status_code == 404
 
 
 @pytest.mark.parametrize("failpoint", ["relay.before_publish", "relay.after_publish"])
