@@ -19,6 +19,7 @@ from functions.shared.db import make_engine, migrate, reader_factory, session_fa
 from functions.shared.events import Event
 from functions.shared.idempotency import ProcessedEventMixin
 from functions.shared.outbox import OutboxMixin, add_events
+from functions.shared.retention import Pruner
 from functions.shared.settings import Settings
 from functions.shared.sidecar import resolve_database_url
 
@@ -90,6 +91,8 @@ def build_context(
     engine = make_engine(settings, app_id)
     if settings.mode == "embedded" or settings.auto_migrate:
         migrate(engine, app_id)
-    return AppContext(
+    ctx = AppContext(
         app_id, settings, engine, session_factory(engine), reader_factory(engine), outbox, processed
     )
+    ctx.workers.append(Pruner(ctx, settings.retention_days))
+    return ctx

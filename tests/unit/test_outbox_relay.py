@@ -126,3 +126,33 @@ def test_lag_reports_count_and_age_of_the_oldest(ctx: AppContext) -> None:
     lag = outbox_lag(ctx.sessions, ctx.outbox)
     assert lag["pending"] == 2
     assert lag["oldest_seconds"] >= 0.05
+
+
+def test_published_rows_and_old_dedupe_records_are_pruned(ctx: AppContext) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select, update
+
+    from functions.shared.events import utcnow
+    from functions.shared.idempotency import claim
+    from functions.shared.retention import Pruner
+
+    emit(ctx, "t1", "t2")
+    relay_for(ctx, FakePublisher()).publish_batch()
+    emit(ctx, "t3")  # still waiting: never pruned
+    with ctx.sessions.begin() as session:
+        claim(session, ctx.processed, "todo", "old-event")
+        claim(session, ctx.processed, "todo", "new-event")
+        old = utcnow() - timedelta(days=30)
+        session.execute(
+            update(ctx.outbox).where(ctx.outbox.published_at.is_not(None)).values(published_at=old)
+        )
+        session.execute(
+            update(ctx.processed)
+            .where(ctx.processed.event_id == "old-event")
+            .values(processed_at=old)
+        )
+    assert Pruner(ctx, retention_days=14).prune() == 3
+    with ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ctx.outbox)) == 1
+        assert session.scalars(select(ctx.processed.event_id)).all() == ["new-event"]
