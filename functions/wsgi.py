@@ -16,7 +16,8 @@ from flask import Flask
 
 from functions.shared.consumer import EXTENSION
 from functions.shared.context import AppContext
-from functions.shared.outbox import OutboxRelay, Publisher
+from functions.shared.outbox import Publisher
+from functions.shared.relay import OutboxRelay
 from functions.shared.settings import Settings, use_settings
 
 APP_IDS = ("todo", "hub", "audit", "recurring", "notify")

@@ -11,7 +11,7 @@ from functions.shared.consumer import EXTENSION, consume, delivered_event, requi
 from functions.shared.context import AppContext, UnitOfWork
 from functions.shared.events import Event, EventType
 from functions.shared.web import caller_id, json_object
-from functions.todo import queries, reminders, service
+from functions.todo import instances, queries, reminders, service
 from functions.todo.models import Task
 from functions.todo.validation import task_fields
 
@@ -93,7 +93,7 @@ def recurring_instance() -> Response:
 
 
 def _add_instance(event: Event, uow: UnitOfWork, _ctx: AppContext) -> None:
-    service.add_recurring_instance(event.payload, uow)
+    instances.add_recurring_instance(event.payload, uow)
 
 
 @api.post("/events/ignored")

@@ -13,22 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from functions.shared.context import UnitOfWork
 from functions.shared.events import (
     Event,
     EventType,
-    PoisonEvent,
     Topic,
     isoformat,
-    payload_moment,
     utcnow,
 )
 from functions.shared.problems import Problem, ValidationFailed
 from functions.todo.models import Task
-from functions.todo.validation import WRITABLE, task_fields
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +87,7 @@ def create_task(cmd: CreateTask, uow: UnitOfWork) -> Task:
     _number_series(task)
     uow.session.add(task)
     reminder = EventType.REMINDER_SCHEDULED if task.reminder_time else None
-    _tell(uow, Change(task, EventType.TASK_CREATED, reminder))
+    tell(uow, Change(task, EventType.TASK_CREATED, reminder))
     return task
 
 
@@ -117,7 +114,7 @@ def update_task(cmd: UpdateTask, uow: UnitOfWork) -> Task:
         elif old_reminder:
             change.reminder, change.cleared_reminder = EventType.REMINDER_CANCELLED, old_reminder
     _bump(task)
-    _tell(uow, change)
+    tell(uow, change)
     return task
 
 
@@ -130,7 +127,7 @@ def complete_task(cmd: CompleteTask, uow: UnitOfWork) -> Task:
     task.status, task.completed_at = "complete", utcnow()
     reminder = _pending_reminder_cancelled(task)
     _bump(task)
-    _tell(uow, Change(task, EventType.TASK_COMPLETED, reminder))
+    tell(uow, Change(task, EventType.TASK_COMPLETED, reminder))
     return task
 
 
@@ -141,82 +138,8 @@ def delete_task(cmd: DeleteTask, uow: UnitOfWork) -> Task:
     reminder = _pending_reminder_cancelled(task) if task.status != "complete" else None
     task.deleted_at = utcnow()
     _bump(task)
-    _tell(uow, Change(task, EventType.TASK_DELETED, reminder))
+    tell(uow, Change(task, EventType.TASK_DELETED, reminder))
     return task
-
-
-def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | None:
-    """Insert the next occurrence of a series once; its id is deterministic."""
-    _require_instance_fields(snapshot)
-    if uow.session.get(Task, snapshot["id"]) is not None:
-        return None
-    if _series_ended(uow.session, snapshot.get("parent_task_id")):
-        log.info("series ended; occurrence not created", extra={"task_id": snapshot["id"]})
-        return None
-    fields = {
-        k: snapshot.get(k)
-        for k in (
-            "title",
-            "description",
-            "priority",
-            "tags",
-            "timezone",
-            "recurrence",
-            "parent_task_id",
-        )
-    }
-    fields["due_date"] = payload_moment(snapshot, "due_date")
-    fields["reminder_time"] = payload_moment(snapshot, "reminder_time")
-    now = utcnow()
-    task = Task(
-        id=snapshot["id"],
-        user_id=snapshot["user_id"],
-        created_at=now,
-        updated_at=now,
-        version=1,
-        status="pending",
-        occurrence=snapshot.get("occurrence"),
-    )
-    for name, value in fields.items():
-        setattr(task, name, value if value is not None or name != "tags" else [])
-    uow.session.add(task)
-    reminder = EventType.REMINDER_SCHEDULED if task.reminder_time else None
-    _tell(uow, Change(task, EventType.TASK_CREATED, reminder))
-    return task
-
-
-def _series_ended(session: Session, series_id: str | None) -> bool:
-    """Was any task of the series deleted? Then it never grows again.
-
-    The recurring function ends a series on `task.deleted`, but on Kafka a deletion
-    and a completion of two tasks of one series sit on different partitions and
-    may arrive in either order; this check, where deletions are recorded, holds
-    whatever the order.
-    """
-    if series_id is None:
-        return False
-    deleted = select(Task.id).where(
-        # Instances (occurrence > 1) of the series, not sub-tasks of its root.
-        or_(Task.id == series_id, (Task.parent_task_id == series_id) & (Task.occurrence > 1)),
-        Task.deleted_at.is_not(None),
-    )
-    return session.scalar(deleted.limit(1)) is not None
-
-
-def _require_instance_fields(snapshot: dict[str, Any]) -> None:
-    """A payload that can never become a task is poison: DROP it, don't retry it."""
-    try:
-        validated = task_fields(
-            {k: v for k, v in snapshot.items() if k in WRITABLE and v is not None},
-            creating=True,
-        )
-    except ValidationFailed as exc:
-        raise PoisonEvent(f"recurring instance is invalid: {exc.extra['errors']}") from exc
-    for name in ("id", "user_id"):
-        if not isinstance(snapshot.get(name), str) or not snapshot[name]:
-            raise PoisonEvent(f"recurring instance has no {name}")
-    if "due_date" not in validated:
-        raise PoisonEvent("recurring instance has no due_date")
 
 
 def load_task(session: Session, user_id: str, task_id: str, for_update: bool = False) -> Task:
@@ -293,7 +216,7 @@ def _bump(task: Task) -> None:
     task.updated_at = utcnow()
 
 
-def _tell(uow: UnitOfWork, change: Change) -> None:
+def tell(uow: UnitOfWork, change: Change) -> None:
     uow.session.flush()
     task = change.task
     log.info(

@@ -11,7 +11,8 @@ import pytest
 
 from functions.shared.context import AppContext
 from functions.shared.events import Event
-from functions.shared.outbox import OutboxRelay, PublishError, outbox_lag
+from functions.shared.outbox import PublishError, outbox_lag
+from functions.shared.relay import OutboxRelay
 from functions.shared.settings import Settings
 from functions.todo import build
 
