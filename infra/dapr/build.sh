@@ -10,7 +10,7 @@
 set -euo pipefail
 
 INFRA_TAG="infra/dapr"
-# shellcheck source=../lib.sh
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 # 1.16.0 is the newest 1.16.x whose whole dependency set the Go proxy here serves

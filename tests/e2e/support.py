@@ -1,40 +1,37 @@
-"""Helpers for end-to-end tests against a real `todomesh dev` process."""
+"""Helpers for end-to-end tests against a real `todomesh dev` process.
+
+The mode-independent ones live in tests/support/stories.py (the Dapr tier uses them
+too) and are re-exported here.
+"""
 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 
 from tests.support.platform import PlatformProcess
+from tests.support.stories import (
+    all_tasks,
+    eventually,
+    in_app_notifications,
+    ok,
+    rfc3339,
+    seconds_from_now,
+)
 
-
-def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Poll `check` until it returns something truthy or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
-
-
-def ok(response: requests.Response, status: int = 200) -> Any:
-    """The JSON body of a response that must have `status`."""
-    assert response.status_code == status, f"{response.status_code}: {response.text}"
-    return response.json() if response.content else None
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def seconds_from_now(seconds: float) -> datetime:
-    return datetime.now(UTC) + timedelta(seconds=seconds)
+__all__ = [
+    "all_tasks",
+    "audit_trail",
+    "audit_types",
+    "events_handled",
+    "eventually",
+    "in_app_notifications",
+    "ok",
+    "rfc3339",
+    "seconds_from_now",
+]
 
 
 def audit_trail(platform: PlatformProcess, user: str, task_id: str) -> list[dict[str, Any]]:
@@ -43,22 +40,6 @@ def audit_trail(platform: PlatformProcess, user: str, task_id: str) -> list[dict
 
 def audit_types(platform: PlatformProcess, user: str, task_id: str) -> list[str]:
     return [record["event_type"] for record in audit_trail(platform, user, task_id)]
-
-
-def all_tasks(api: requests.Session) -> list[dict[str, Any]]:
-    """Every live task of the session's user, following the cursor."""
-    items: list[dict[str, Any]] = []
-    cursor = ""
-    while True:
-        page = ok(api.get("/api/tasks", params={"limit": 200, "cursor": cursor}))
-        items += page["items"]
-        if not page["next_cursor"]:
-            return items
-        cursor = page["next_cursor"]
-
-
-def in_app_notifications(api: requests.Session) -> list[dict[str, Any]]:
-    return ok(api.get("/api/notifications", params={"limit": 200}))["items"]
 
 
 _METRIC = re.compile(r"^todomesh_events_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$", re.M)

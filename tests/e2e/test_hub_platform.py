@@ -3,7 +3,6 @@ port; changes made through the REST API reach real WebSocket clients."""
 
 from __future__ import annotations
 
-import json
 import signal
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 import websocket
 
 from tests.support.platform import PlatformProcess
+from tests.support.stories import changes, connect_hub
 
 pytestmark = pytest.mark.e2e
 
@@ -25,16 +25,8 @@ class Clients:
 
     def connect(self, user: str, **query: Any) -> tuple[websocket.WebSocket, list[Any]]:
         """A subscribed client (it has seen `ready`) and what came up to `ready`, inclusive."""
-        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-        ws = websocket.create_connection(
-            f"ws://127.0.0.1:{self.platform.port}/ws/{user}{suffix}",
-            header=[f"X-User-Id: {user}"],
-            timeout=20,
-        )
+        ws, messages = connect_hub(self.platform.url, user, **query)
         self.open.append(ws)
-        messages = [json.loads(ws.recv())]
-        while messages[-1]["type"] != "ready":
-            messages.append(json.loads(ws.recv()))
         return ws, messages
 
 
@@ -50,16 +42,6 @@ def call(platform: PlatformProcess, user: str, method: str, path: str, **kwargs:
     response = platform.api(user).request(method, path, **kwargs)
     assert response.status_code < 300, response.text
     return response.json() if response.content else None
-
-
-def changes(ws: websocket.WebSocket, count: int) -> list[dict[str, Any]]:
-    """The next `count` changes this client receives (control messages skipped)."""
-    got: list[dict[str, Any]] = []
-    while len(got) < count:
-        message = json.loads(ws.recv())
-        if message["type"] not in ("ready", "resync"):
-            got.append(message)
-    return got
 
 
 def test_changes_made_through_the_api_reach_every_client_of_the_user_only(

@@ -10,18 +10,19 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.support import (
+from tests.e2e.support import audit_trail, audit_types, events_handled
+from tests.support.mail import Mailbox, smtp_server, text_body
+from tests.support.stories import (
     all_tasks,
-    audit_trail,
-    audit_types,
-    events_handled,
+    complete,
+    create,
     eventually,
     in_app_notifications,
+    occurrence,
     ok,
     rfc3339,
     seconds_from_now,
 )
-from tests.support.mail import Mailbox, smtp_server, text_body
 
 pytestmark = pytest.mark.e2e
 SETTLE = 1.5  # seconds to give an event that must NOT happen every chance to happen
@@ -32,29 +33,6 @@ ALICE_MAIL = {"channels": ["in_app", "email"], "email": "alice@example.com"}
 def smtp() -> Iterator[Mailbox]:
     with smtp_server() as mailbox:
         yield mailbox
-
-
-def create(api: Any, **fields: Any) -> dict[str, Any]:
-    return ok(api.post("/api/tasks", json=fields), 201)
-
-
-def complete(api: Any, task: dict[str, Any]) -> dict[str, Any]:
-    return ok(api.post(f"/api/tasks/{task['id']}/complete"))
-
-
-def occurrence(api: Any, root: dict[str, Any], number: int) -> dict[str, Any]:
-    """Wait for occurrence `number` of `root`'s series to exist; it must exist once."""
-
-    def found() -> list[dict[str, Any]]:
-        return [
-            t
-            for t in all_tasks(api)
-            if t["parent_task_id"] == root["id"] and t["occurrence"] == number
-        ]
-
-    instances = eventually(found, timeout=20)
-    assert len(instances) == 1, f"occurrence {number} of {root['id']}: {found()}"
-    return instances[0]
 
 
 def series(api: Any, root: dict[str, Any]) -> list[tuple[int, str, str]]:

@@ -1,0 +1,375 @@
+"""Issue 5: the user stories of tests/e2e/test_user_stories.py through the real stack.
+
+Each app runs under gunicorn with its own daprd (`todomesh up --dapr`), on PostgreSQL,
+a real Kafka, a real SMTP server and, for the Jobs API option, Dapr's scheduler.
+Besides what the apps answer, the tests read the Kafka topics back with a consumer of
+their own (kafka_reader.py) and check every record against the event contract. One
+fresh platform and database per test; the session's topics are shared, so every test
+has its own user.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+import websocket
+
+from functions.runtime.selfhosted import SelfHostedPlatform
+from tests.contract.contract import validate_event
+from tests.integration.kafka_reader import Record, TopicReader
+from tests.support.mail import Mailbox
+from tests.support.platform import UserSession
+from tests.support.stories import (
+    all_tasks,
+    changes,
+    complete,
+    connect_hub,
+    create,
+    eventually,
+    in_app_notifications,
+    occurrence,
+    ok,
+    rfc3339,
+    seconds_from_now,
+)
+
+log = logging.getLogger(__name__)
+SETTLE = 1.5  # seconds to give a record or message that must NOT come every chance to come
+LIFECYCLE = ["task.created", "task.updated", "task.completed", "task.deleted"]
+TASK_TOPICS = ("task-events", "task-updates")
+
+
+@pytest.fixture
+def kafka(kafka_bootstrap: str) -> Iterator[Callable[..., TopicReader]]:
+    """`kafka(*topics)` -> a reader of those topics from the start, in a fresh group."""
+    readers: list[TopicReader] = []
+
+    def open_reader(*topics: str) -> TopicReader:
+        reader = TopicReader(kafka_bootstrap, topics)
+        readers.append(reader)
+        return reader
+
+    yield open_reader
+    for reader in readers:
+        reader.close()
+
+
+@pytest.fixture
+def hub_clients() -> Iterator[Callable[..., tuple[websocket.WebSocket, list[Any]]]]:
+    """`hub_clients(hub_url, user, **query)` -> connect_hub(...); closed after the test."""
+    opened: list[websocket.WebSocket] = []
+
+    def connect(url: str, user: str, **query: Any) -> tuple[websocket.WebSocket, list[Any]]:
+        ws, messages = connect_hub(url, user, **query)
+        opened.append(ws)
+        return ws, messages
+
+    yield connect
+    for ws in opened:
+        ws.close()
+
+
+def new_user(name: str) -> str:
+    return f"{name}-{uuid.uuid4().hex[:8]}"
+
+
+def api(platform: SelfHostedPlatform, app_id: str, user: str) -> UserSession:
+    return UserSession(platform.members[app_id].url, user)
+
+
+def audit_trail(audit: UserSession, user: str, task_id: str) -> list[dict[str, Any]]:
+    return ok(audit.get(f"/api/audit/{user}/task/{task_id}"))["items"]
+
+
+def assert_our_envelope(record: Record, source: str) -> None:
+    """The record is the producer's own structured CloudEvent, keyed by task id, valid
+    against the contract, and not wrapped in a CloudEvent of Dapr's."""
+    assert record.key is not None, f"{record.topic} record without a key"
+    envelope = record.envelope
+    validate_event(envelope, topic=record.topic, key=record.key.decode())
+    assert record.key == envelope["data"]["task_id"].encode() == envelope["subject"].encode()
+    assert (envelope["specversion"], envelope["source"]) == ("1.0", source)
+    assert envelope["type"] == envelope["data"]["event_type"]  # Dapr's would be com.dapr.*
+    assert envelope["datacontenttype"] == "application/json"
+    assert "data" not in envelope["data"], "Dapr wrapped our envelope in its own"
+
+
+def records_wanted(
+    reader: TopicReader, user: str, wanted: dict[str, int], timeout: float = 30
+) -> None:
+    """Wait until `user` has at least `wanted[topic]` records on each topic, then give
+    anything more every chance to arrive."""
+    reader.wait_for(
+        lambda r: all(len(r.of_user(user, topic)) >= n for topic, n in wanted.items()),
+        timeout,
+    )
+    reader.poll(SETTLE)
+    got = {topic: len(reader.of_user(user, topic)) for topic in wanted}
+    assert all(got[topic] >= n for topic, n in wanted.items()), f"{user}: {got}, want {wanted}"
+
+
+def test_crud_events_reach_kafka_once_keyed_by_task_and_the_audit_trail_in_order(
+    selfhosted, kafka
+) -> None:
+    platform = selfhosted()
+    user = new_user("ann")
+    todo, audit = api(platform, "todo", user), api(platform, "audit", user)
+    reader = kafka(*TASK_TOPICS, "reminders")
+    reminder = rfc3339(seconds_from_now(3600))
+
+    task = create(todo, title="Write the report", reminder_time=reminder)
+    ok(
+        todo.patch(
+            f"/api/tasks/{task['id']}", json={"priority": "high"}, headers={"If-Match": '"1"'}
+        )
+    )
+    complete(todo, task)
+    ok(todo.delete(f"/api/tasks/{task['id']}"), 204)
+
+    assert eventually(lambda: len(audit_trail(audit, user, task["id"])) >= 4, timeout=30)
+    records_wanted(reader, user, {"task-events": 4, "task-updates": 4, "reminders": 2})
+    trail = audit_trail(audit, user, task["id"])
+    assert [(r["event_type"], r["payload"]["version"]) for r in trail] == [
+        (event_type, version) for version, event_type in enumerate(LIFECYCLE, 1)
+    ]
+    assert {(r["task_id"], r["user_id"]) for r in trail} == {(task["id"], user)}
+    assert [r["payload"]["priority"] for r in trail] == ["medium", "high", "high", "high"]
+    assert [r["payload"]["status"] for r in trail] == ["pending", "pending", "complete", "complete"]
+    bob = api(platform, "audit", new_user("bob"))
+    assert bob.get(f"/api/audit/{user}/task/{task['id']}").status_code == 403
+
+    for topic in TASK_TOPICS:
+        records = reader.of_user(user, topic)
+        assert [r.type for r in records] == LIFECYCLE, topic  # each once, in order
+        for record in records:
+            assert_our_envelope(record, "todo")
+        # the very events the audit trail recorded (and the same ones on both topics)
+        assert [r.envelope["id"] for r in records] == [r["event_id"] for r in trail], topic
+        assert [r.envelope["data"]["payload"]["version"] for r in records] == [1, 2, 3, 4]
+
+    reminders = reader.of_user(user, "reminders")
+    assert [r.type for r in reminders] == ["reminder.scheduled", "reminder.cancelled"]
+    for record in reminders:
+        assert_our_envelope(record, "todo")
+        assert record.data["payload"]["reminder_time"] == task["reminder_time"]
+
+
+def test_completing_a_daily_task_creates_the_next_occurrence_through_kafka(
+    selfhosted, kafka
+) -> None:
+    platform = selfhosted()
+    user = new_user("ann")
+    todo = api(platform, "todo", user)
+    reader = kafka("task-events")
+
+    root = create(
+        todo, title="Water the plants", due_date="2027-01-04T09:00:00Z", recurrence="daily"
+    )
+    assert (root["occurrence"], root["due_date"]) == (1, "2027-01-04T09:00:00Z")
+    done = complete(todo, root)
+    assert complete(todo, root)["version"] == done["version"]  # idempotent: no second event
+
+    second = occurrence(todo, root, 2, timeout=30)
+    assert (second["due_date"], second["status"], second["parent_task_id"]) == (
+        "2027-01-05T09:00:00Z",
+        "pending",
+        root["id"],
+    )
+    assert (second["title"], second["recurrence"]) == ("Water the plants", "daily")
+
+    records_wanted(reader, user, {"task-events": 4})
+    records = reader.of_user(user, "task-events")
+    assert Counter((r.type, r.task_id) for r in records) == Counter(
+        {
+            ("task.created", root["id"]): 1,
+            ("task.completed", root["id"]): 1,
+            ("recurring.task.created", second["id"]): 1,
+            ("task.created", second["id"]): 1,
+        }
+    )
+    for record in records:
+        source = "recurring" if record.type == "recurring.task.created" else "todo"
+        assert_our_envelope(record, source)
+    [announced] = [r for r in records if r.type == "recurring.task.created"]
+    payload = announced.data["payload"]
+    assert (payload["occurrence"], payload["due_date"], payload["parent_task_id"]) == (
+        2,
+        "2027-01-05T09:00:00Z",
+        root["id"],
+    )
+    assert sorted(t["id"] for t in all_tasks(todo)) == sorted([root["id"], second["id"]])
+
+
+def test_a_reminder_reaches_the_inbox_the_mailbox_and_the_notifications_topic(
+    selfhosted, mailbox: Mailbox, kafka
+) -> None:
+    platform = selfhosted()
+    user = new_user("ann")
+    todo, notify = api(platform, "todo", user), api(platform, "notify", user)
+    address = f"{user}@example.com"
+    ok(
+        notify.put(
+            "/api/notifications/preferences",
+            json={"channels": ["in_app", "email"], "email": address},
+        )
+    )
+    reader = kafka("reminders", "notifications")
+    task = create(todo, title="Call the dentist", reminder_time=rfc3339(seconds_from_now(3)))
+
+    assert eventually(lambda: in_app_notifications(notify), timeout=30)
+    assert eventually(mailbox.received, timeout=30)
+    records_wanted(reader, user, {"reminders": 2, "notifications": 2})
+
+    [note] = in_app_notifications(notify)
+    assert (note["task_id"], note["title"], note["channel"], note["status"]) == (
+        task["id"],
+        "Call the dentist",
+        "in_app",
+        "sent",
+    )
+    assert note["reminder_time"] == task["reminder_time"]
+    [(recipients, message)] = mailbox.received()
+    assert recipients == [address]
+    assert message["To"] == address
+    assert "Call the dentist" in message["Subject"]
+    assert "Call the dentist" in message.get_body(("html", "plain")).get_content()
+
+    reminders = reader.of_user(user, "reminders")
+    assert [r.type for r in reminders] == ["reminder.scheduled", "reminder.due"]
+    sent = reader.of_user(user, "notifications")
+    assert sorted((r.type, r.data["payload"]["channel"]) for r in sent) == [
+        ("notification.sent", "email"),
+        ("notification.sent", "in_app"),
+    ]
+    for record in reminders + sent:
+        assert_our_envelope(record, "todo" if record.topic == "reminders" else "notify")
+        assert record.task_id == task["id"]
+
+
+def test_the_hub_pushes_api_changes_and_replays_what_a_client_missed(
+    selfhosted, hub_clients
+) -> None:
+    platform = selfhosted(app_ids=("todo", "hub"))
+    user = new_user("ann")
+    todo, hub = api(platform, "todo", user), platform.members["hub"].url
+
+    ws, greeting = hub_clients(hub, user)
+    assert [m["type"] for m in greeting] == ["ready"]
+    task = create(todo, title="Buy milk")
+    (first,) = changes(ws, 1)
+    assert (first["seq"], first["type"], first["task_id"]) == (1, "task.created", task["id"])
+    assert first["payload"]["title"] == "Buy milk"
+    ws.close()
+
+    ok(todo.patch(f"/api/tasks/{task['id']}", json={"priority": "high"}))
+    other = create(todo, title="Call mum")
+    complete(todo, task)
+
+    again, replayed = hub_clients(hub, user, since=1)
+    missed = [m for m in replayed if m["type"] != "ready"]  # what the log had by then,
+    missed += changes(again, 3 - len(missed))  # and the rest live, as the hub records it
+    # Kafka keeps order per task (the record key), not across tasks
+    assert [m["seq"] for m in missed] == [2, 3, 4]
+    assert [m["type"] for m in missed if m["task_id"] == task["id"]] == [
+        "task.updated",
+        "task.completed",
+    ]
+    assert [m["type"] for m in missed if m["task_id"] == other["id"]] == ["task.created"]
+    ok(todo.delete(f"/api/tasks/{other['id']}"), 204)
+    (live,) = changes(again, 1)  # no duplicate of the replay comes before it
+    assert (live["seq"], live["type"], live["task_id"]) == (5, "task.deleted", other["id"])
+
+
+def test_a_client_on_each_of_two_hub_replicas_receives_every_change(
+    selfhosted, hub_clients
+) -> None:
+    platform = selfhosted(app_ids=("todo", "hub"))
+    second_hub = platform.add_member("hub", name="hub-2")
+    first_hub = platform.members["hub"]
+    assert first_hub.url != second_hub.url
+    user = new_user("ann")
+    todo = api(platform, "todo", user)
+    (ws1, _), (ws2, _) = hub_clients(first_hub.url, user), hub_clients(second_hub.url, user)
+
+    # several tasks, so that their records spread over the topic's partitions
+    tasks = [create(todo, title=f"Errand {n}") for n in range(3)]
+    ok(todo.patch(f"/api/tasks/{tasks[0]['id']}", json={"priority": "high"}))
+    complete(todo, tasks[0])
+    ok(todo.delete(f"/api/tasks/{tasks[0]['id']}"), 204)
+
+    got = [changes(ws, 6) for ws in (ws1, ws2)]
+    assert got[0] == got[1]
+    assert [m["seq"] for m in got[0]] == [1, 2, 3, 4, 5, 6]
+    assert [m["type"] for m in got[0] if m["task_id"] == tasks[0]["id"]] == LIFECYCLE
+    assert Counter(m["task_id"] for m in got[0]) == Counter(
+        {tasks[0]["id"]: 4, tasks[1]["id"]: 1, tasks[2]["id"]: 1}
+    )
+    for ws in (ws1, ws2):  # nothing more, no duplicates
+        ws.settimeout(SETTLE)
+        with pytest.raises(websocket.WebSocketTimeoutException):
+            changes(ws, 1)
+
+
+_JOB_CALL = re.compile(r'"POST /job/reminder-(?P<task_id>[0-9a-f-]+) HTTP/[0-9.]+" (?P<status>\d+)')
+
+
+def test_with_the_jobs_api_reminders_fire_once_each_across_a_restart_of_todo(
+    selfhosted, scheduler, kafka, record_property
+) -> None:
+    platform = selfhosted(
+        app_ids=("todo", "notify"), scheduler=scheduler, env={"TODOMESH_REMINDER_MODE": "jobs"}
+    )
+    user = new_user("ann")
+    todo, notify = api(platform, "todo", user), api(platform, "notify", user)
+    member = platform.members["todo"]
+    reader = kafka("reminders")
+
+    lead = 15  # seconds: time to create the tasks and restart the todo app before the first
+    tasks = [
+        create(todo, title=f"Stand-up {n}", reminder_time=rfc3339(seconds_from_now(lead + n)))
+        for n in range(3)
+    ]
+    reminder_times = {t["id"]: datetime.fromisoformat(t["reminder_time"]) for t in tasks}
+    for task in tasks:  # each reminder is a job in the scheduler
+        job = requests.get(
+            f"{member.sidecar.url}/v1.0-alpha1/jobs/reminder-{task['id']}", timeout=5
+        )
+        assert job.status_code == 200, job.text
+
+    restart_started = time.monotonic()
+    member.stop_app()
+    member.start_app()
+    log.warning("todo app restarted in %.1f s", time.monotonic() - restart_started)
+    assert datetime.now(UTC) < min(reminder_times.values()), "the restart took too long"
+
+    records_wanted(reader, user, {"reminders": 6}, timeout=40)
+    # every chance for a second firing: the 5 s sweep (kept as a safety net) runs meanwhile
+    reader.poll((max(reminder_times.values()) - datetime.now(UTC)).total_seconds() + 6)
+    due = [r for r in reader.of_user(user, "reminders") if r.type == "reminder.due"]
+    assert Counter(r.task_id for r in due) == Counter(list(reminder_times))  # once each
+    for record in due:
+        assert_our_envelope(record, "todo")
+    assert eventually(lambda: len(in_app_notifications(notify)) >= 3)
+    notes = in_app_notifications(notify)
+    assert Counter(n["task_id"] for n in notes) == Counter(list(reminder_times))
+
+    # the scheduler called the restarted app back for each reminder
+    log_text = member.app.log_text()
+    calls = {m["task_id"] for m in _JOB_CALL.finditer(log_text) if m["status"] == "200"}
+    assert calls == set(reminder_times)
+
+    delays = sorted(
+        (datetime.fromisoformat(r.data["timestamp"]) - reminder_times[r.task_id]).total_seconds()
+        for r in due
+    )
+    record_property("jobs_api_delays_seconds", delays)
+    log.warning("Jobs API: reminder.due fired %s s after the reminder time", delays)

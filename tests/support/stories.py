@@ -1,0 +1,114 @@
+"""Helpers for the user stories, shared by the embedded tier (tests/e2e) and the
+self-hosted Dapr tier (tests/integration).
+
+They talk HTTP to one app through a `requests.Session` whose base URL and user are
+set (tests/support/platform.py `UserSession`), and WebSocket to a hub at an HTTP
+base URL; nothing here knows which mode serves them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+import websocket
+
+
+def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll `check` until it returns something truthy or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def ok(response: requests.Response, status: int = 200) -> Any:
+    """The JSON body of a response that must have `status`."""
+    assert response.status_code == status, f"{response.status_code}: {response.text}"
+    return response.json() if response.content else None
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def seconds_from_now(seconds: float) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def all_tasks(api: requests.Session) -> list[dict[str, Any]]:
+    """Every live task of the session's user, following the cursor."""
+    items: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page = ok(api.get("/api/tasks", params={"limit": 200, "cursor": cursor}))
+        items += page["items"]
+        if not page["next_cursor"]:
+            return items
+        cursor = page["next_cursor"]
+
+
+def in_app_notifications(api: requests.Session) -> list[dict[str, Any]]:
+    return ok(api.get("/api/notifications", params={"limit": 200}))["items"]
+
+
+def create(api: requests.Session, **fields: Any) -> dict[str, Any]:
+    return ok(api.post("/api/tasks", json=fields), 201)
+
+
+def complete(api: requests.Session, task: dict[str, Any]) -> dict[str, Any]:
+    return ok(api.post(f"/api/tasks/{task['id']}/complete"))
+
+
+def occurrence(
+    api: requests.Session, root: dict[str, Any], number: int, timeout: float = 20
+) -> dict[str, Any]:
+    """Wait for occurrence `number` of `root`'s series to exist; it must exist once."""
+
+    def found() -> list[dict[str, Any]]:
+        return [
+            t
+            for t in all_tasks(api)
+            if t["parent_task_id"] == root["id"] and t["occurrence"] == number
+        ]
+
+    instances = eventually(found, timeout=timeout)
+    assert len(instances) == 1, f"occurrence {number} of {root['id']}: {found()}"
+    return instances[0]
+
+
+def connect_hub(
+    base_url: str, user: str, **query: Any
+) -> tuple[websocket.WebSocket, list[dict[str, Any]]]:
+    """A subscribed client of the hub at `base_url` (it has seen `ready`) and what came
+    up to `ready`, inclusive."""
+    suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+    ws = websocket.create_connection(
+        f"{base_url.replace('http', 'ws', 1)}/ws/{user}{suffix}",
+        header=[f"X-User-Id: {user}"],
+        timeout=20,
+    )
+    try:
+        messages = [json.loads(ws.recv())]
+        while messages[-1]["type"] != "ready":
+            messages.append(json.loads(ws.recv()))
+    except BaseException:
+        ws.close()
+        raise
+    return ws, messages
+
+
+def changes(ws: websocket.WebSocket, count: int) -> list[dict[str, Any]]:
+    """The next `count` changes this client receives (control messages skipped)."""
+    got: list[dict[str, Any]] = []
+    while len(got) < count:
+        message = json.loads(ws.recv())
+        if message["type"] not in ("ready", "resync"):
+            got.append(message)
+    return got
