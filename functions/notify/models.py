@@ -14,7 +14,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from functions.shared.db import UTCDateTime
-from functions.shared.events import isoformat
+from functions.shared.events import isoformat_or_none
 from functions.shared.idempotency import ProcessedEventMixin
 from functions.shared.outbox import OutboxMixin
 
@@ -74,12 +74,12 @@ class Notification(Base):
             "title": self.title,
             "channel": self.channel,
             "status": self.status,
-            "reminder_time": _moment(self.reminder_time),
-            "due_date": _moment(self.due_date),
-            "created_at": _moment(self.created_at),
-            "sent_at": _moment(self.sent_at),
+            "reminder_time": isoformat_or_none(self.reminder_time),
+            "due_date": isoformat_or_none(self.due_date),
+            "created_at": isoformat_or_none(self.created_at),
+            "sent_at": isoformat_or_none(self.sent_at),
             "read": self.read_at is not None,
-            "read_at": _moment(self.read_at),
+            "read_at": isoformat_or_none(self.read_at),
         }
 
 
@@ -107,7 +107,3 @@ class Outbox(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     __schema__ = SCHEMA
-
-
-def _moment(value: datetime | None) -> str | None:
-    return None if value is None else isoformat(value)

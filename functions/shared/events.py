@@ -63,6 +63,10 @@ def isoformat(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def isoformat_or_none(moment: datetime | None) -> str | None:
+    return None if moment is None else isoformat(moment)
+
+
 @dataclass(frozen=True)
 class Event:
     event_type: str

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from functions.shared.db import UTCDateTime
-from functions.shared.events import isoformat
+from functions.shared.events import isoformat_or_none
 from functions.shared.idempotency import ProcessedEventMixin
 from functions.shared.outbox import OutboxMixin
 
@@ -74,16 +74,16 @@ class Task(Base):
             "status": self.status,
             "priority": self.priority,
             "tags": self.tags,
-            "due_date": _moment(self.due_date),
-            "reminder_time": _moment(self.reminder_time),
+            "due_date": isoformat_or_none(self.due_date),
+            "reminder_time": isoformat_or_none(self.reminder_time),
             "timezone": self.timezone,
             "recurrence": self.recurrence,
             "parent_task_id": self.parent_task_id,
             "occurrence": self.occurrence,
             "version": self.version,
-            "created_at": _moment(self.created_at),
-            "updated_at": _moment(self.updated_at),
-            "completed_at": _moment(self.completed_at),
+            "created_at": isoformat_or_none(self.created_at),
+            "updated_at": isoformat_or_none(self.updated_at),
+            "completed_at": isoformat_or_none(self.completed_at),
         }
 
 
@@ -104,7 +104,3 @@ class Outbox(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     __schema__ = SCHEMA
-
-
-def _moment(value: datetime | None) -> str | None:
-    return None if value is None else isoformat(value)

@@ -21,7 +21,7 @@ from functions.shared.events import (
     Event,
     EventType,
     Topic,
-    isoformat,
+    isoformat_or_none,
     utcnow,
 )
 from functions.shared.problems import Problem, ValidationFailed
@@ -161,8 +161,8 @@ def reminder_event(
         "task_id": task.id,
         "user_id": task.user_id,
         "title": task.title,
-        "reminder_time": isoformat(reminder_time) if reminder_time else None,
-        "due_date": isoformat(task.due_date) if task.due_date else None,
+        "reminder_time": isoformat_or_none(reminder_time),
+        "due_date": isoformat_or_none(task.due_date),
     }
     return Event(event_type, task.id, task.user_id, payload)
 
