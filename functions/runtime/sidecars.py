@@ -112,13 +112,6 @@ class Daprd(_DaprProcess):
         argv += [f"--resources-path={path}" for path in paths]
         if app_port is not None:
             argv += [f"--app-port={app_port}", "--app-protocol=http"]
-            argv += [
-                "--enable-app-health-check",
-                "--app-health-check-path=/health",
-                "--app-health-probe-interval=1",
-                "--app-health-probe-timeout=1000",
-                "--app-health-threshold=2",
-            ]
         if config is not None:
             argv.append(f"--config={config}")
         if scheduler_address is not None:

@@ -152,6 +152,11 @@ def init_app(app: Flask, ctx: AppContext, checks: list[Check] | None = None) -> 
         if reset:
             reset()
 
+    @app.get("/dapr/subscribe")
+    def _no_programmatic_subscriptions() -> Response:
+        # Subscriptions are declarative (dapr/subscriptions/); say so to daprd.
+        return jsonify([])
+
     @app.errorhandler(DropEvent)
     def _drop(exc: DropEvent) -> Response:
         if g.get("delivered_by_dapr"):

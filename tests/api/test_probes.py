@@ -27,3 +27,8 @@ def test_metrics_count_requests(alice: Api, client) -> None:
         'todomesh_http_requests_total{app="todo",method="POST",route="/api/tasks",status="201"}'
         in text
     )
+
+
+def test_subscriptions_are_declarative(client) -> None:
+    # daprd asks at start-up; an empty list (not a 404/405) says "see dapr/subscriptions".
+    assert client.get("/dapr/subscribe").get_json() == []

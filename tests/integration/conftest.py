@@ -42,16 +42,19 @@ def selfhosted(
     mailbox: Mailbox,
     tmp_path: Path,
 ) -> Iterator[Callable[..., SelfHostedPlatform]]:
-    """`selfhosted(broker=None, **kwargs)` -> a started SelfHostedPlatform.
+    """`selfhosted(broker=None, database_url=None, **kwargs)` -> a started SelfHostedPlatform.
 
+    `database_url` replaces the fresh database (e.g. a server the test stops);
     kwargs go to SelfHostedPlatform: `app_ids`, `env` (extra app environment),
     `scheduler` (a started Scheduler for the Jobs API).
     """
     started: list[SelfHostedPlatform] = []
 
-    def start(broker: KafkaBroker | None = None, **kwargs: Any) -> SelfHostedPlatform:
+    def start(
+        broker: KafkaBroker | None = None, database_url: str | None = None, **kwargs: Any
+    ) -> SelfHostedPlatform:
         addresses = Addresses(
-            database_url=fresh_database,
+            database_url=database_url or fresh_database,
             kafka_brokers=(broker or kafka_broker).bootstrap,
             smtp_host="127.0.0.1",
             smtp_port=mailbox.port,

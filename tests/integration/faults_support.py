@@ -1,0 +1,308 @@
+"""Helpers for the fault tests (test_faults.py): polling, crafted events, Kafka reads, crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+
+from functions.runtime.processes import ManagedProcess
+from functions.shared.events import CLOUDEVENT_CONTENT_TYPE, isoformat, utcnow
+from tests.integration.kafka_reader import TopicReader
+
+T = TypeVar("T")
+HTTP_TIMEOUT = 10
+
+
+def poll(
+    fetch: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    timeout: float,
+    what: str,
+    interval: float = 0.25,
+) -> T:
+    """Call `fetch` until `done(value)`; AssertionError naming `what` and the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{what}: not reached after {timeout:.0f}s; last: {value!r}"[:3000]
+            )
+        time.sleep(interval)
+
+
+def drain(count: Callable[[], int], expected: int, *, timeout: float, stall: float = 20.0) -> int:
+    """Poll `count` until it reaches `expected`, stops growing for `stall` seconds (a stuck
+    or lossy consumer: fail fast, not at `timeout`), or `timeout` passes; the last count."""
+    deadline = time.monotonic() + timeout
+    last, changed = count(), time.monotonic()
+    while last < expected:
+        now = time.monotonic()
+        if now > deadline or now - changed > stall:
+            break
+        time.sleep(1)
+        current = count()
+        if current != last:
+            last, changed = current, time.monotonic()
+    return last
+
+
+def settle(fetch: Callable[[], T], seconds: float) -> T:
+    """Wait `seconds` (to prove nothing more arrives), then fetch once more."""
+    time.sleep(seconds)
+    return fetch()
+
+
+def duplicates(values: Iterable[Any]) -> dict[Any, int]:
+    return {value: n for value, n in Counter(values).items() if n > 1}
+
+
+# --- the apps' HTTP APIs -----------------------------------------------------------
+
+
+def user_session(user: str) -> requests.Session:
+    session = requests.Session()
+    session.headers["X-User-Id"] = user
+    return session
+
+
+def audit_records(audit_url: str, user: str, task_id: str | None = None) -> list[dict[str, Any]]:
+    """Every audit record of `user` (or of one task), following the cursor to the end."""
+    path = f"{audit_url}/api/audit/{user}" + (f"/task/{task_id}" if task_id else "")
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    with user_session(user) as http:
+        while True:
+            params = {"limit": "200", **({"cursor": cursor} if cursor else {})}
+            response = http.get(path, params=params, timeout=HTTP_TIMEOUT)
+            response.raise_for_status()
+            body = response.json()
+            items += body["items"]
+            cursor = body["next_cursor"]
+            if not cursor:
+                return items
+
+
+def task_ids(todo_url: str, user: str) -> list[str]:
+    """The ids of every task of `user` (any status), following the cursor."""
+    ids: list[str] = []
+    cursor: str | None = None
+    with user_session(user) as http:
+        while True:
+            params = {"limit": "200", **({"cursor": cursor} if cursor else {})}
+            response = http.get(f"{todo_url}/api/tasks", params=params, timeout=HTTP_TIMEOUT)
+            response.raise_for_status()
+            body = response.json()
+            ids += [task["id"] for task in body["items"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                return ids
+
+
+def ready(url: str) -> tuple[int, dict[str, Any]]:
+    """`GET /ready` -> (status, body); (0, {}) when the app does not answer."""
+    try:
+        response = requests.get(f"{url}/ready", timeout=HTTP_TIMEOUT)
+    except requests.RequestException:
+        return 0, {}
+    return response.status_code, response.json()
+
+
+def outbox_pending(todo_url: str) -> int | None:
+    """The todo service's outbox lag as `/ready` shows it (None when it cannot tell)."""
+    status, body = ready(todo_url)
+    outbox = body.get("checks", {}).get("outbox")
+    return outbox["pending"] if status == 200 and isinstance(outbox, dict) else None
+
+
+def metric(url: str, name: str, **labels: str) -> float:
+    """The sum of the Prometheus samples `name` whose labels include `labels`."""
+    text = requests.get(f"{url}/metrics", timeout=HTTP_TIMEOUT).text
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{"):
+            continue
+        label_text, _, value = line[len(name) + 1 :].rpartition("} ")
+        found = dict(
+            part.split("=", 1) for part in label_text.split(",") if "=" in part
+        )  # values keep their quotes
+        if all(found.get(k) == f'"{v}"' for k, v in labels.items()):
+            total += float(value)
+    return total
+
+
+@dataclass
+class Writes:
+    """What a burst of API writes did: the created task ids, every status seen."""
+
+    created: list[str]
+    statuses: Counter[int]
+
+
+def create_tasks(
+    todo_url: str, user: str, count: int, *, complete: bool = False, workers: int = 8, **fields: Any
+) -> Writes:
+    """Create `count` tasks (and complete each when `complete`) with a few parallel clients."""
+
+    def one(n: int) -> tuple[str | None, list[int]]:
+        with user_session(user) as http:
+            body = {"title": f"fault task {n}", **fields}
+            created = http.post(f"{todo_url}/api/tasks", json=body, timeout=HTTP_TIMEOUT)
+            if created.status_code != 201:
+                return None, [created.status_code]
+            task_id = created.json()["id"]
+            if not complete:
+                return task_id, [201]
+            done = http.post(f"{todo_url}/api/tasks/{task_id}/complete", timeout=HTTP_TIMEOUT)
+            return task_id, [201, done.status_code]
+
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(one, range(count)))
+    statuses: Counter[int] = Counter(code for _, codes in results for code in codes)
+    return Writes([task_id for task_id, _ in results if task_id], statuses)
+
+
+# --- crafted events, published through a sidecar -----------------------------------------
+
+
+def cloud_event(
+    event_type: str,
+    task_id: str,
+    user: str,
+    payload: dict[str, Any],
+    *,
+    event_id: str | None = None,
+    source: str = "todo",
+    **data_changes: Any,
+) -> dict[str, Any]:
+    """A structured CloudEvent as the outbox relay publishes it; `data_changes` alter `data`
+    (a value of None removes the field)."""
+    event_id = event_id or str(uuid.uuid4())
+    now = isoformat(utcnow())
+    data: dict[str, Any] = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "schema_version": "1.0",
+        "timestamp": now,
+        "task_id": task_id,
+        "user_id": user,
+        "payload": payload,
+    }
+    for name, value in data_changes.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "type": event_type,
+        "source": source,
+        "subject": task_id,
+        "time": now,
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+
+
+def task_payload(task_id: str, user: str, title: str = "crafted") -> dict[str, Any]:
+    now = isoformat(utcnow())
+    return {
+        "id": task_id,
+        "user_id": user,
+        "title": title,
+        "description": "",
+        "status": "pending",
+        "priority": "medium",
+        "tags": [],
+        "due_date": None,
+        "reminder_time": None,
+        "timezone": None,
+        "recurrence": None,
+        "parent_task_id": None,
+        "occurrence": 1,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "completed_at": None,
+    }
+
+
+def publish(sidecar_url: str, topic: str, envelope: dict[str, Any], key: str) -> None:
+    """Publish our own envelope through a sidecar's publish API, keyed by `key`."""
+    response = requests.post(
+        f"{sidecar_url}/v1.0/publish/pubsub/{topic}",
+        params={"metadata.partitionKey": key},
+        data=json.dumps(envelope),
+        headers={"Content-Type": CLOUDEVENT_CONTENT_TYPE},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert response.status_code == 204, (response.status_code, response.text)
+
+
+# --- Kafka (through the shared tests/integration/kafka_reader.py) -----------------------
+
+
+def dead_letters(bootstrap: str, ids: set[str], *, timeout: float, settle_s: float = 2) -> list:
+    """The records of `task-events-dlq` whose CloudEvent id is in `ids`: read until every id
+    is there (or `timeout`), then `settle_s` more seconds to catch extra copies."""
+    reader = TopicReader(bootstrap, ["task-events-dlq"])
+    try:
+
+        def mine(r: TopicReader) -> list:
+            return [record for record in r.records if envelope_id(record) in ids]
+
+        reader.wait_for(lambda r: {envelope_id(x) for x in mine(r)} >= ids, timeout=timeout)
+        reader.poll(settle_s)
+        return mine(reader)
+    finally:
+        reader.close()
+
+
+def dead_letters_of_user(bootstrap: str, user: str, *, seconds: float = 5) -> list:
+    """What `task-events-dlq` holds of `user`'s events after reading for `seconds`."""
+    reader = TopicReader(bootstrap, ["task-events-dlq"])
+    try:
+        reader.poll(seconds)
+        return reader.of_user(user)
+    finally:
+        reader.close()
+
+
+def envelope_id(record: Any) -> str | None:
+    try:
+        return record.envelope.get("id")
+    except (ValueError, AttributeError):
+        return None
+
+
+# --- crashes ------------------------------------------------------------------------
+
+
+def crash(process: ManagedProcess) -> None:
+    """SIGKILL the process and everything in its session (gunicorn arbiter and worker)
+    at once: no shutdown work, no worker left serving the socket."""
+    assert process.alive and process.pid, "the process to crash is not running"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.stop()  # reaps it
+
+
+def port_closed(url: str) -> bool:
+    try:
+        requests.get(f"{url}/health", timeout=2)
+    except requests.ConnectionError:
+        return True
+    return False
