@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from functions.shared.settings import Settings
+from tests.support.platform import PlatformProcess
 
 pytest_plugins = ["tests.support.plugin"]
 
@@ -44,3 +45,19 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         return Settings(data_dir=tmp_path / "data")
     url = request.getfixturevalue("fresh_database")
     return Settings(data_dir=tmp_path / "data", database_url=url)
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[PlatformProcess]:
+    """A started `todomesh dev` on a free port with its own data directory."""
+    server = PlatformProcess(tmp_path / "data").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stopped_platform(tmp_path: Path) -> Iterator[PlatformProcess]:
+    """A platform the test starts (and restarts) itself."""
+    server = PlatformProcess(tmp_path / "data")
+    yield server
+    server.crash()

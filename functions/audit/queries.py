@@ -32,7 +32,7 @@ class AuditQuery:
         values = web.query_values(
             args,
             {
-                "type": _event_type,
+                "type": web.one_of(AUDITED),
                 "since": web.moment,
                 "until": web.moment,
                 "limit": web.limit,
@@ -69,9 +69,3 @@ def _statement(query: AuditQuery) -> Select[tuple[AuditRecord]]:
             )
         )
     return statement.order_by(AuditRecord.occurred_at, AuditRecord.id)
-
-
-def _event_type(value: str) -> str:
-    if value not in AUDITED:
-        raise ValueError(f"must be one of {', '.join(AUDITED)}")
-    return value

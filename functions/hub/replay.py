@@ -14,12 +14,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from functions.hub.models import ProcessedEvent, ReplayEntry, UserSequence
 from functions.shared.events import Event, isoformat, utcnow
+from functions.shared.idempotency import insert_new
 
 
 @dataclass(frozen=True)
@@ -97,10 +96,7 @@ def append(session: Session, event: Event, retention_count: int) -> Message:
 
 def _lock_sequence(session: Session, user_id: str) -> None:
     """Create the user's counter row if missing, then hold its lock until commit."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(UserSequence).values(user_id=user_id, last_seq=0).on_conflict_do_nothing()
-    )
+    insert_new(session, UserSequence, user_id=user_id, last_seq=0)
     session.execute(
         select(UserSequence.last_seq).where(UserSequence.user_id == user_id).with_for_update()
     )

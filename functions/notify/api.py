@@ -7,27 +7,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from functions.notify import inbox
 from functions.notify.preferences import parse_preferences
 from functions.notify.service import MarkRead, mark_read, preferences_for, set_preferences
-from functions.shared.consumer import EXTENSION
-from functions.shared.context import AppContext
+from functions.shared.consumer import context
 from functions.shared.problems import ValidationFailed
 from functions.shared.web import caller_id, json_object
 
 api = Blueprint("notify", __name__)
 
 
-def _ctx() -> AppContext:
-    return current_app.extensions[EXTENSION]
-
-
 @api.get("/api/notifications")
 def list_() -> Response:
     query = inbox.InboxQuery.from_args(caller_id(), request.args)
-    with _ctx().readers() as session:
+    with context().readers() as session:
         items, next_cursor = inbox.list_notifications(session, query)
         return jsonify(items=[n.view() for n in items], next_cursor=next_cursor)
 
@@ -37,20 +32,20 @@ def patch(notification_id: str) -> Response:
     user_id, body = caller_id(), json_object()
     if set(body) != {"read"} or not isinstance(body["read"], bool):
         raise ValidationFailed([{"field": "read", "message": 'send exactly {"read": true|false}'}])
-    with _ctx().unit_of_work() as uow:
+    with context().unit_of_work() as uow:
         notification = mark_read(MarkRead(user_id, notification_id, body["read"]), uow)
     return jsonify(notification.view())
 
 
 @api.get("/api/notifications/preferences")
 def get_preferences() -> Response:
-    with _ctx().readers() as session:
+    with context().readers() as session:
         return jsonify(preferences_for(session, caller_id()).view())
 
 
 @api.put("/api/notifications/preferences")
 def put_preferences() -> Response:
     command = parse_preferences(caller_id(), json_object())
-    with _ctx().unit_of_work() as uow:
+    with context().unit_of_work() as uow:
         prefs = set_preferences(command, uow)
     return jsonify(prefs.view())

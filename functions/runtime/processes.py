@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import requests
+
 POLL_SECONDS = 0.1
 
 
@@ -26,6 +28,14 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         with socket.create_connection((host, port), timeout=0.5):
             return True
     except OSError:
+        return False
+
+
+def http_ok(url: str) -> bool:
+    """Whether `url` answers 2xx right now."""
+    try:
+        return requests.get(url, timeout=2).status_code < 300
+    except requests.RequestException:
         return False
 
 

@@ -18,11 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
 from functions.runtime.binaries import DaprBinaries, dapr_binaries
 from functions.runtime.dapr_resources import config_path, render_resources, write_secrets_file
-from functions.runtime.processes import ManagedProcess, free_port, wait_until
+from functions.runtime.processes import ManagedProcess, free_port, http_ok, wait_until
 from functions.runtime.sidecars import Daprd, Scheduler
 from functions.shared.db import make_engine, migrate
 from functions.shared.settings import Settings
@@ -55,7 +53,7 @@ class Member:
     def start_app(self, timeout: float = 60.0) -> None:
         self.app.start()
         wait_until(
-            lambda: _ok(f"{self.url}/ready"),
+            lambda: http_ok(f"{self.url}/ready"),
             what=f"app {self.app_id}",
             timeout=timeout,
             process=self.app,
@@ -172,10 +170,3 @@ def running(addresses: Addresses, work_dir: Path, **kwargs: object) -> Iterator[
         yield platform.start()
     finally:
         platform.stop()
-
-
-def _ok(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False

@@ -15,16 +15,9 @@ import requests
 
 from functions.runtime.binaries import DaprBinaries, dapr_binaries
 from functions.runtime.dapr_resources import pod_name
-from functions.runtime.processes import ManagedProcess, free_port, wait_until
+from functions.runtime.processes import ManagedProcess, free_port, http_ok, wait_until
 
 _ERROR_LINE = re.compile(r"level=(error|fatal)|\"level\":\"(error|fatal)\"", re.IGNORECASE)
-
-
-def _http_ok(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code < 300
-    except requests.RequestException:
-        return False
 
 
 class _DaprProcess:
@@ -81,7 +74,7 @@ class Scheduler(_DaprProcess):
         self.process.start()
         healthz = f"http://127.0.0.1:{self.healthz_port}/healthz"
         wait_until(
-            lambda: _http_ok(healthz), what="scheduler", timeout=timeout, process=self.process
+            lambda: http_ok(healthz), what="scheduler", timeout=timeout, process=self.process
         )
 
 
@@ -131,7 +124,7 @@ class Daprd(_DaprProcess):
         self.process.start()
         outbound = f"{self.url}/v1.0/healthz/outbound"
         wait_until(
-            lambda: _http_ok(outbound),
+            lambda: http_ok(outbound),
             what=f"daprd {self.app_id}",
             timeout=timeout,
             process=self.process,

@@ -64,6 +64,17 @@ def query_values(args: Mapping[str, str], parsers: Mapping[str, Callable[[str], 
     return values
 
 
+def one_of(options: Sequence[str]) -> Callable[[Any], str]:
+    """A parser accepting exactly one of `options` (ValueError naming them otherwise)."""
+
+    def check(value: Any) -> str:
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return value
+
+    return check
+
+
 def limit(value: str) -> int:
     if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
         raise ValueError(f"must be a whole number from 1 to {MAX_LIMIT}")

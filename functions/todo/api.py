@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from functions.shared.consumer import EXTENSION, consume, delivered_event, require_dapr
+from functions.shared.consumer import consume, context, delivered_event, require_dapr
 from functions.shared.context import AppContext, UnitOfWork
 from functions.shared.events import Event, EventType
 from functions.shared.web import caller_id, json_object
@@ -18,10 +18,6 @@ from functions.todo.validation import task_fields
 api = Blueprint("todo", __name__)
 
 
-def _ctx() -> AppContext:
-    return current_app.extensions[EXTENSION]
-
-
 def _task_response(task: Task, status: int = 200) -> Response:
     response = jsonify(task.snapshot())
     response.status_code = status
@@ -30,7 +26,7 @@ def _task_response(task: Task, status: int = 200) -> Response:
 
 
 def _run(handler: Callable[[Any, UnitOfWork], Task | None], command: Any) -> Task | None:
-    ctx = _ctx()
+    ctx = context()
     with ctx.unit_of_work() as uow:
         task = handler(command, uow)
     jobs = current_app.extensions.get("reminder_jobs")
@@ -52,7 +48,7 @@ def create() -> Response:
 @api.get("/api/tasks")
 def list_() -> Response:
     query = queries.TaskQuery.from_args(caller_id(), request.args)
-    with _ctx().readers() as session:
+    with context().readers() as session:
         tasks, next_cursor = queries.list_tasks(session, query)
         return jsonify(items=[t.snapshot() for t in tasks], next_cursor=next_cursor)
 
@@ -60,7 +56,7 @@ def list_() -> Response:
 @api.get("/api/tasks/<task_id>")
 def get(task_id: str) -> Response:
     user_id = caller_id()
-    with _ctx().readers() as session:
+    with context().readers() as session:
         return _task_response(service.load_task(session, user_id, task_id))
 
 
@@ -106,7 +102,7 @@ def ignored() -> Response:
 def reminder_sweep() -> Response:
     """The cron binding's tick: an empty JSON body, not a CloudEvent."""
     require_dapr()
-    with _ctx().unit_of_work() as uow:
+    with context().unit_of_work() as uow:
         fired = reminders.fire_due_reminders(uow)
     return jsonify(fired=fired)
 
@@ -116,6 +112,6 @@ def reminder_job(name: str) -> Response:
     """The Jobs API callback for `reminder-<task id>`."""
     require_dapr()
     task_id = name.removeprefix(reminders.JOB_PREFIX)
-    with _ctx().unit_of_work() as uow:
+    with context().unit_of_work() as uow:
         fired = reminders.fire_due_reminders(uow, task_id=task_id)
     return jsonify(fired=fired)

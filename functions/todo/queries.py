@@ -9,7 +9,15 @@ from datetime import datetime
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
-from functions.shared.web import DEFAULT_LIMIT, limit, moment, moment_cursor, page_of, query_values
+from functions.shared.web import (
+    DEFAULT_LIMIT,
+    limit,
+    moment,
+    moment_cursor,
+    one_of,
+    page_of,
+    query_values,
+)
 from functions.todo.models import PRIORITIES, STATUSES, Task, TaskTag
 
 
@@ -31,8 +39,8 @@ class TaskQuery:
         values = query_values(
             args,
             {
-                "status": lambda v: _one_of(v, STATUSES),
-                "priority": lambda v: _one_of(v, PRIORITIES),
+                "status": one_of(STATUSES),
+                "priority": one_of(PRIORITIES),
                 "tag": str,
                 "q": str,
                 "due_before": moment,
@@ -77,9 +85,3 @@ def _statement(query: TaskQuery) -> Select[tuple[Task]]:
             or_(Task.created_at > created, (Task.created_at == created) & (Task.id > task_id))
         )
     return statement.order_by(Task.created_at, Task.id)
-
-
-def _one_of(value: str, options: tuple[str, ...]) -> str:
-    if value not in options:
-        raise ValueError(f"must be one of {', '.join(options)}")
-    return value

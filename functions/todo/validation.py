@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from functions.shared.events import parse_moment
 from functions.shared.problems import ValidationFailed
 from functions.shared.recurrence import validate_recurrence
+from functions.shared.web import one_of
 from functions.todo.models import PRIORITIES, STATUSES
 
 READ_ONLY = {"id", "user_id", "version", "created_at", "updated_at", "completed_at", "occurrence"}
@@ -66,15 +67,6 @@ def _description(value: Any) -> str:
     return value
 
 
-def _choice(options: tuple[str, ...]) -> Any:
-    def check(value: Any) -> str:
-        if value not in options:
-            raise ValueError(f"must be one of {', '.join(options)}")
-        return value
-
-    return check
-
-
 def _tags(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
         raise ValueError("must be a list of strings")
@@ -118,8 +110,8 @@ def _task_id(value: Any) -> str | None:
 _FIELDS = {
     "title": _title,
     "description": _description,
-    "status": _choice(STATUSES),
-    "priority": _choice(PRIORITIES),
+    "status": one_of(STATUSES),
+    "priority": one_of(PRIORITIES),
     "tags": _tags,
     "due_date": moment,
     "reminder_time": moment,

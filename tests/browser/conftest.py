@@ -44,13 +44,6 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def platform(tmp_path: Path) -> Iterator[PlatformProcess]:
-    server = PlatformProcess(tmp_path / "data").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def open_tab(browser: Browser, platform: PlatformProcess) -> Iterator[Callable[[str], Page]]:
     """Open the page as `user` in a new tab of one browser window."""
     context = browser.new_context()

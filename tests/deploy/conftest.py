@@ -6,9 +6,6 @@ or schema fails the test; elsewhere it skips with a pointer to `task validate`.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 from deploy_support import OVERLAYS, Tools, default_tools, render
 
@@ -22,11 +19,3 @@ def tools() -> Tools:
 def rendered(tools: Tools) -> dict[str, str]:
     """The YAML of every overlay, rendered once per session by the real kustomize."""
     return {overlay: render(tools, overlay) for overlay in OVERLAYS}
-
-
-@pytest.fixture(autouse=True)
-def _restore_environ() -> Iterator[None]:
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
