@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import pwd
+import random
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -16,11 +18,36 @@ import requests
 POLL_SECONDS = 0.1
 
 
+# Ports handed out come from below Linux's default ephemeral range (32768-60999):
+# asking the kernel for port 0 may return the same port twice in a row once the
+# probe socket closes, and any outbound connection can take an ephemeral port
+# between the probe and the server's bind. Each port is handed out once.
+_PORT_RANGE = range(20000, 32768)
+_ports_lock = threading.Lock()
+_ports_given: set[int] = set()
+_next_port = [random.choice(_PORT_RANGE)]
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on now and that this process
+    has not handed out before."""
+    with _ports_lock:
+        for _ in range(len(_PORT_RANGE)):
+            port = _next_port[0]
+            _next_port[0] = port + 1 if port + 1 < _PORT_RANGE.stop else _PORT_RANGE.start
+            if port not in _ports_given and _bindable(port):
+                _ports_given.add(port)
+                return port
+    raise RuntimeError(f"no free TCP port left in {_PORT_RANGE}")
+
+
+def _bindable(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
