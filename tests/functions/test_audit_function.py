@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from prometheus_client import REGISTRY
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
 
 from functions.audit.models import AuditRecord
 from tests.functions.harness import (
@@ -160,6 +162,25 @@ def test_records_cannot_be_changed(audit: Flask, deliver: Deliverer) -> None:
         session.delete(record)
         with pytest.raises(PermissionError):
             session.flush()
+
+
+RECORDS = AuditRecord.__table__
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [RECORDS.update().values(event_type="task.deleted"), RECORDS.delete()],
+    ids=["update", "delete"],
+)
+def test_the_database_refuses_changes_made_behind_the_orm(
+    audit: Flask, deliver: Deliverer, statement: Executable
+) -> None:
+    deliver.dapr(event_data("task_created"))
+    engine = context_of(audit).engine
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(statement)
+    [record] = records(audit)
+    assert record.event_type == "task.created"
 
 
 def trail(
