@@ -13,8 +13,7 @@ from flask import Flask, Response, send_from_directory
 
 from functions.hub.connections import GOING_AWAY, Connections
 from functions.hub.models import ProcessedEvent
-from functions.hub.replay import SqlReplayLog
-from functions.hub.retention import RetentionWorker
+from functions.hub.replay import SqlReplayLog, prune
 from functions.hub.service import CONNECTIONS_EXTENSION, EXTENSION, Hub
 from functions.hub.stream import ReaderThread
 from functions.hub.subscriptions import subscriptions
@@ -22,6 +21,7 @@ from functions.hub.ws import sock, websockets
 from functions.shared.consumer import init_app
 from functions.shared.context import AppContext, build_context
 from functions.shared.health import Check
+from functions.shared.retention import Pruner
 from functions.shared.settings import Settings
 
 APP_ID = "hub"
@@ -32,7 +32,8 @@ MAX_CLIENT_MESSAGE = 64 * 1024
 def build(settings: Settings) -> AppContext:
     ctx = build_context(APP_ID, settings, processed=ProcessedEvent)
     prune_every = min(300.0, max(1.0, settings.hub_retention_seconds / 10))
-    ctx.workers.append(RetentionWorker(ctx.sessions, settings.hub_retention_seconds, prune_every))
+    max_age = settings.hub_retention_seconds
+    ctx.workers.append(Pruner("hub-retention", lambda: prune(ctx.sessions, max_age), prune_every))
     return ctx
 
 

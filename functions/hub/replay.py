@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from functions.hub import metrics
 from functions.hub.models import ProcessedEvent, ReplayEntry, UserSequence
 from functions.shared.events import Event, isoformat, utcnow
 from functions.shared.idempotency import insert_new
@@ -144,4 +145,6 @@ def prune(sessions: sessionmaker[Session], max_age_seconds: float) -> int:
     with sessions.begin() as session:
         removed = session.execute(delete(ReplayEntry).where(ReplayEntry.created_at < cutoff))
         session.execute(delete(ProcessedEvent).where(ProcessedEvent.processed_at < cutoff))
-    return int(removed.rowcount or 0)
+    count = int(removed.rowcount or 0)
+    metrics.PRUNED.inc(count)
+    return count

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text, insert, select, update
+from sqlalchemy import JSON, Index, Integer, String, Text, delete, insert, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from functions.runtime.resources import Subscription
@@ -119,6 +119,18 @@ class Broker:
             session.execute(
                 update(Delivery).where(Delivery.state == PENDING).values(next_attempt_at=utcnow())
             )
+
+    def prune(self, max_age: timedelta) -> int:
+        """Forget messages older than `max_age` that no subscription still waits for, as
+        Kafka's retention drops old segments; return how many went. A pending
+        delivery keeps its message, however old."""
+        waiting = select(Delivery.message_id).where(Delivery.state == PENDING)
+        expired = select(Message.id).where(
+            Message.published_at < utcnow() - max_age, Message.id.not_in(waiting)
+        )
+        with self.sessions.begin() as session:
+            session.execute(delete(Delivery).where(Delivery.message_id.in_(expired)))
+            return int(session.execute(delete(Message).where(Message.id.in_(expired))).rowcount)
 
     def messages(self, topic: str) -> list[Message]:
         """Everything ever published on `topic`, oldest first (used for dead letters)."""

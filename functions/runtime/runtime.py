@@ -7,6 +7,7 @@ small subscriber apps as well as with the real ones (see `platform.py`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from functions.runtime.cron import CronRunner
 from functions.runtime.dispatcher import Dispatcher
 from functions.runtime.resources import load_resources
 from functions.shared.db import make_engine, migrate, session_factory
+from functions.shared.retention import Pruner
 from functions.shared.settings import Settings
 
 
@@ -37,6 +39,8 @@ class Runtime:
         }
         self.broker.on_publish(self._wake)
         self.cron = [CronRunner(b, self.transport) for b in self.resources.cron if b.app_id in apps]
+        retention = timedelta(days=settings.retention_days)
+        self.pruner = Pruner("prune-runtime", lambda: self.broker.prune(retention))
 
     def transport(
         self, app_id: str, path: str, body: bytes, headers: dict[str, str]
@@ -56,8 +60,10 @@ class Runtime:
             dispatcher.start()
         for runner in self.cron:
             runner.start()
+        self.pruner.start()
 
     def stop(self) -> None:
+        self.pruner.stop()
         for runner in self.cron:
             runner.stop()
         for dispatcher in self.dispatchers.values():

@@ -19,7 +19,7 @@ from functions.shared.db import make_engine, migrate, reader_factory, session_fa
 from functions.shared.events import Event
 from functions.shared.idempotency import ProcessedEventMixin
 from functions.shared.outbox import OutboxMixin, add_events
-from functions.shared.retention import Pruner
+from functions.shared.retention import Pruner, prune_app_tables
 from functions.shared.settings import Settings
 from functions.shared.sidecar import resolve_database_url
 
@@ -94,5 +94,6 @@ def build_context(
     ctx = AppContext(
         app_id, settings, engine, session_factory(engine), reader_factory(engine), outbox, processed
     )
-    ctx.workers.append(Pruner(ctx, settings.retention_days))
+    days = settings.retention_days
+    ctx.workers.append(Pruner(f"prune-{app_id}", lambda: prune_app_tables(ctx, days)))
     return ctx

@@ -48,7 +48,7 @@ class Settings:
     outbox_poll_seconds: float = 2.0
     outbox_max_backoff_seconds: float = 30.0
     notify_max_attempts: int = 5
-    retention_days: float = 14.0  # published outbox rows and dedupe records
+    retention_days: float = 14.0  # published outbox rows, dedupe records, the embedded log
     hub_retention_count: int = 10_000
     hub_retention_seconds: int = 7 * 24 * 3600
     hub_ping_seconds: float = 25.0

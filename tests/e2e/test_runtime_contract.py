@@ -6,13 +6,17 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask, request
+from sqlalchemy import select, update
 
+from functions.runtime.broker import DEAD, DONE, Delivery, Message
 from functions.runtime.runtime import Runtime
+from functions.shared.events import utcnow
 from functions.shared.settings import Settings
 
 SUBSCRIPTION = """
@@ -221,3 +225,48 @@ def test_cron_binding_posts_an_empty_json_body(tmp_path: Path, resources: Path) 
         rt.stop()
     path, body, content_type = subscriber.received[0]
     assert (path, body, content_type) == ("/tick", {}, "application/json")
+
+
+def test_old_settled_messages_are_pruned_and_pending_ones_kept(tmp_path: Path, resources) -> None:
+    rt = Runtime(Settings(data_dir=tmp_path / "data"), [resources], {"shop": Subscriber().app})
+    try:
+        for event_id in ("done", "dropped", "pending", "recent"):
+            rt.broker.publish("pubsub", "orders", event(event_id), event_id)
+        with rt.broker.sessions.begin() as session:
+            ids = {m.envelope["id"]: m.id for m in session.scalars(select(Message))}
+            settle = {"done": DONE, "dropped": DEAD}
+            for event_id, state in settle.items():
+                session.execute(
+                    update(Delivery).where(Delivery.message_id == ids[event_id]).values(state=state)
+                )
+            month_ago = utcnow() - timedelta(days=30)
+            session.execute(
+                update(Message).where(Message.id != ids["recent"]).values(published_at=month_ago)
+            )
+        rt.broker.publish("pubsub", "orders-dlq", event("dead-letter"), "dropped")
+        with rt.broker.sessions.begin() as session:
+            session.execute(
+                update(Message).where(Message.topic == "orders-dlq").values(published_at=month_ago)
+            )
+
+        assert rt.broker.prune(timedelta(days=14)) == 3
+
+        with rt.broker.sessions() as session:
+            left = sorted(m.envelope["id"] for m in session.scalars(select(Message)))
+            deliveries = session.scalars(select(Delivery.message_id)).all()
+        assert left == ["pending", "recent"]
+        assert sorted(deliveries) == sorted([ids["pending"], ids["recent"]])
+        assert rt.broker.prune(timedelta(days=14)) == 0
+    finally:
+        rt.engine.dispose()
+
+
+def test_the_runtime_prunes_its_log_when_it_starts(tmp_path: Path, resources: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", retention_days=0)
+    rt = Runtime(settings, [resources], {"shop": Subscriber().app})
+    rt.broker.publish("pubsub", "orders-dlq", event("old"), "k")
+    rt.start()
+    try:
+        wait_for(lambda: rt.broker.messages("orders-dlq") == [])
+    finally:
+        rt.stop()

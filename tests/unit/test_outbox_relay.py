@@ -136,7 +136,7 @@ def test_published_rows_and_old_dedupe_records_are_pruned(ctx: AppContext) -> No
 
     from functions.shared.events import utcnow
     from functions.shared.idempotency import claim
-    from functions.shared.retention import Pruner
+    from functions.shared.retention import prune_app_tables
 
     emit(ctx, "t1", "t2")
     relay_for(ctx, FakePublisher()).publish_batch()
@@ -153,7 +153,7 @@ def test_published_rows_and_old_dedupe_records_are_pruned(ctx: AppContext) -> No
             .where(ctx.processed.event_id == "old-event")
             .values(processed_at=old)
         )
-    assert Pruner(ctx, retention_days=14).prune() == 3
+    assert prune_app_tables(ctx, retention_days=14) == 3
     with ctx.sessions() as session:
         assert session.scalar(select(func.count()).select_from(ctx.outbox)) == 1
         assert session.scalars(select(ctx.processed.event_id)).all() == ["new-event"]
