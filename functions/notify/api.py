@@ -45,7 +45,8 @@ def get_preferences() -> Response:
 
 @api.put("/api/notifications/preferences")
 def put_preferences() -> Response:
-    command = parse_preferences(caller_id(), json_object())
+    allow_private = context().settings.webhook_allow_private
+    command = parse_preferences(caller_id(), json_object(), allow_private=allow_private)
     with context().unit_of_work() as uow:
         prefs = set_preferences(command, uow)
     return jsonify(prefs.view())

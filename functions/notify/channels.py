@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import requests
 
+from functions.notify.egress import BlockedAddress, webhook_session
 from functions.notify.messages import email_html, email_subject, email_text, webhook_body
 from functions.notify.models import EMAIL, WEBHOOK, Notification
 from functions.shared.settings import Settings
@@ -74,10 +75,13 @@ class DaprEmailSender:
 
 
 class HttpWebhookSender:
-    """POST the notification as JSON; any 2xx is delivered."""
+    """POST the notification as JSON; any 2xx is delivered. Non-public addresses are
+    refused unless `allow_private` (see `egress`)."""
 
-    def __init__(self, session: requests.Session | None = None) -> None:
-        self.http = session or requests.Session()
+    def __init__(
+        self, session: requests.Session | None = None, *, allow_private: bool = False
+    ) -> None:
+        self.http = session or webhook_session(allow_private=allow_private)
         self.http.cookies.set_policy(_NoCookies())  # one user's hook must not set another's
 
     def send(self, notification: Notification) -> None:
@@ -88,6 +92,8 @@ class HttpWebhookSender:
                 timeout=WEBHOOK_TIMEOUT_SECONDS,
                 allow_redirects=False,
             )
+        except BlockedAddress as exc:
+            raise DeliveryFailed("webhook: the address is not public (refused)") from exc
         except requests.RequestException as exc:
             # The URL may carry a secret token: name only the kind of failure.
             raise DeliveryFailed(f"webhook: {exc.__class__.__name__}") from exc
@@ -104,4 +110,4 @@ def senders_for(settings: Settings) -> dict[str, Sender]:
     email: Sender = (
         DaprEmailSender(settings) if settings.mode == "dapr" else SmtpEmailSender(settings)
     )
-    return {EMAIL: email, WEBHOOK: HttpWebhookSender()}
+    return {EMAIL: email, WEBHOOK: HttpWebhookSender(allow_private=settings.webhook_allow_private)}

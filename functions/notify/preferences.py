@@ -6,6 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from functions.notify.egress import is_local_host
 from functions.notify.models import CHANNELS, EMAIL, WEBHOOK
 from functions.notify.service import SetPreferences
 from functions.shared.problems import ValidationFailed
@@ -15,7 +16,9 @@ EMAIL_PATTERN = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$")
 MAX_EMAIL, MAX_URL = 254, 2048
 
 
-def parse_preferences(user_id: str, body: dict[str, Any]) -> SetPreferences:
+def parse_preferences(
+    user_id: str, body: dict[str, Any], *, allow_private: bool = False
+) -> SetPreferences:
     errors = [
         {"field": name, "message": "is not a preferences field"}
         for name in body
@@ -25,7 +28,7 @@ def parse_preferences(user_id: str, body: dict[str, Any]) -> SetPreferences:
     for name, message in (
         ("channels", _channels_problem(channels)),
         ("email", _email_problem(email, required=_chosen(channels, EMAIL))),
-        ("webhook_url", _url_problem(url, required=_chosen(channels, WEBHOOK))),
+        ("webhook_url", _url_problem(url, _chosen(channels, WEBHOOK), allow_private)),
     ):
         if message:
             errors.append({"field": name, "message": message})
@@ -56,7 +59,7 @@ def _email_problem(email: Any, *, required: bool) -> str | None:
     return None
 
 
-def _url_problem(url: Any, *, required: bool) -> str | None:
+def _url_problem(url: Any, required: bool, allow_private: bool) -> str | None:
     if url is None:
         return "is required for the webhook channel" if required else None
     if not isinstance(url, str) or len(url) > MAX_URL:
@@ -64,4 +67,6 @@ def _url_problem(url: Any, *, required: bool) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an absolute http:// or https:// URL"
+    if not allow_private and is_local_host(parts.hostname):
+        return "must point at a public address, not a private, loopback or link-local one"
     return None

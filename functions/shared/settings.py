@@ -48,6 +48,8 @@ class Settings:
     outbox_poll_seconds: float = 2.0
     outbox_max_backoff_seconds: float = 30.0
     notify_max_attempts: int = 5
+    # Webhooks to private, loopback and link-local addresses (see notify.egress).
+    webhook_allow_private: bool = False
     retention_days: float = 14.0  # published outbox rows, dedupe records, the embedded log
     hub_retention_count: int = 10_000
     hub_retention_seconds: int = 7 * 24 * 3600

@@ -29,6 +29,7 @@ def function_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         "TODOMESH_SMTP_HOST",
         "TODOMESH_SMTP_PORT",
         "TODOMESH_NOTIFY_MAX_ATTEMPTS",
+        "TODOMESH_WEBHOOK_ALLOW_PRIVATE",
         "FUNCTION_TARGET",
         "ENTRY_POINT",
     ):
@@ -77,6 +78,8 @@ def webhook() -> Iterator[tuple[str, Webhook]]:
 def notify(
     smtp: Mailbox, function_app: Callable[[str], Flask], monkeypatch: pytest.MonkeyPatch
 ) -> Flask:
-    """The notify function with email to `smtp` and at most 3 delivery attempts."""
+    """The notify function with email to `smtp`, at most 3 delivery attempts, and
+    webhooks allowed to reach the test receivers on 127.0.0.1."""
     monkeypatch.setenv("TODOMESH_NOTIFY_MAX_ATTEMPTS", "3")
+    monkeypatch.setenv("TODOMESH_WEBHOOK_ALLOW_PRIVATE", "true")
     return function_app("notify")

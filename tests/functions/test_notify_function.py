@@ -171,6 +171,52 @@ def test_a_webhook_gets_the_notification_as_json(
     assert sent.status == "sent"
 
 
+def test_a_webhook_to_a_private_address_is_refused_when_connecting(
+    notify: Flask,
+    function_app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    webhook: tuple[str, Webhook],
+) -> None:
+    """A URL stored while private addresses were allowed (or a name that now resolves
+    to one) is checked on the address notify actually connects to."""
+    url, hook = webhook
+    choose(notify, channels=["webhook"], webhook_url=url)
+    monkeypatch.setenv("TODOMESH_WEBHOOK_ALLOW_PRIVATE", "false")
+    guarded = function_app("notify")
+    Deliverer(guarded.test_client(), "/events/reminders", "reminders").dapr(
+        event_data("reminder_due")
+    )
+    sent = notifications(guarded)["webhook"]
+    assert (sent.status, sent.last_error) == (
+        "pending",
+        "webhook: the address is not public (refused)",
+    )
+    assert hook.bodies == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "http://[::ffff:192.168.0.1]/hook",
+    ],
+)
+def test_a_private_webhook_url_is_refused_up_front(function_app: Any, url: str) -> None:
+    app = function_app("notify")
+    response = app.test_client().put(
+        "/api/notifications/preferences",
+        json={"channels": ["webhook"], "webhook_url": url},
+        headers=ALICE,
+    )
+    assert response.status_code == 422
+    [error] = response.get_json()["errors"]
+    assert error["field"] == "webhook_url" and "public address" in error["message"]
+
+
 def test_failed_deliveries_back_off_and_give_up(
     notify: Flask, deliver: Deliverer, webhook: tuple[str, Webhook]
 ) -> None:
