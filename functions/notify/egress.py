@@ -2,15 +2,17 @@
 
 A webhook URL is chosen by a user, and notify runs inside the cluster: without a
 guard, `http://10.0.0.5/admin` or the cloud metadata address would make notify a
-proxy into the internal network (SSRF). The check runs on the address the socket
-actually connected to, after DNS resolution, so a name that resolves to a public
-address when validated and to a private one when used (DNS rebinding) is caught
-too. `TODOMESH_WEBHOOK_ALLOW_PRIVATE=true` lifts the guard (a laptop or a test).
+proxy into the internal network (SSRF). The check runs when connecting: the name
+is resolved then and only its public addresses are dialled, so a name that
+resolved to a public address when validated and to a private one when used (DNS
+rebinding) is caught too. `TODOMESH_WEBHOOK_ALLOW_PRIVATE=true` lifts the guard
+(a laptop or a test).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from typing import Any
 
@@ -18,6 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 LOCAL_NAMES = ("localhost", "localhost.localdomain")
 
@@ -26,11 +29,26 @@ class BlockedAddress(Exception):
     """The webhook's host is a private, loopback, link-local or otherwise non-public address."""
 
 
+# IPv6 ranges that carry or stand for an IPv4 address, or that `is_global` misses
+# on older Pythons: NAT64 is checked by its embedded IPv4 address, the rest refused.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"),)
+_REFUSED_V6 = tuple(
+    ipaddress.ip_network(net)
+    for net in ("::/96", "64:ff9b:1::/48", "2001::/32", "2002::/16", "fec0::/10")
+)
+
+
 def is_public(address: str) -> bool:
-    """Whether `address` (an IP literal) is globally routable unicast."""
+    """Whether `address` (an IP literal) is globally routable unicast, looking through
+    IPv4-mapped and NAT64 forms to the IPv4 address they carry."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif any(ip in net for net in _NAT64):
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        elif any(ip in net for net in _REFUSED_V6):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -47,13 +65,38 @@ def is_local_host(hostname: str) -> bool:
 
 
 class _PublicPeerOnly:
+    """Resolve the host, keep only its public addresses, and connect to one of those
+    (TLS still verifies the name): no connection is ever opened to a private peer,
+    so the outcome cannot tell an internal port's state."""
+
+    _dns_host: str
+    port: int
+
     def _new_conn(self) -> socket.socket:
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
-        peer = sock.getpeername()[0]
-        if not is_public(peer):
-            sock.close()
-            raise BlockedAddress(f"{peer} is not a public address")
-        return sock
+        host = self._dns_host
+        try:
+            found = socket.getaddrinfo(host, self.port, type=socket.SOCK_STREAM)
+        except socket.gaierror:
+            return super()._new_conn()  # type: ignore[misc]  # urllib3 reports it
+        public = [str(info[4][0]) for info in found if is_public(str(info[4][0]))]
+        if not public:
+            raise BlockedAddress(f"{host} has no public address")
+        failure: Exception | None = None
+        for address in dict.fromkeys(public):
+            self._dns_host = address
+            try:
+                sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+            except (NewConnectionError, ConnectTimeoutError) as exc:
+                failure = exc
+                continue
+            finally:
+                self._dns_host = host
+            if not is_public(sock.getpeername()[0]):  # never expected: belt and braces
+                sock.close()
+                raise BlockedAddress(f"{host} connected to a non-public address")
+            return sock
+        assert failure is not None
+        raise failure
 
 
 class _HTTPConnection(_PublicPeerOnly, HTTPConnection):
@@ -79,6 +122,9 @@ class PublicOnlyAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        raise BlockedAddress("webhooks do not go through proxies")
+
 
 def webhook_session(*, allow_private: bool) -> requests.Session:
     """A session for users' webhooks: public peers only unless `allow_private`, and no
@@ -86,6 +132,10 @@ def webhook_session(*, allow_private: bool) -> requests.Session:
     session = requests.Session()
     if not allow_private:
         session.trust_env = False
+        # trust_env also carried the CA bundle: keep a custom one working.
+        session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
         for scheme in ("http://", "https://"):
             session.mount(scheme, PublicOnlyAdapter())
     return session

@@ -21,7 +21,8 @@ POLL_SECONDS = 0.1
 # Ports handed out come from below Linux's default ephemeral range (32768-60999):
 # asking the kernel for port 0 may return the same port twice in a row once the
 # probe socket closes, and any outbound connection can take an ephemeral port
-# between the probe and the server's bind. Each port is handed out once.
+# between the probe and the server's bind. Within one process a port is handed
+# out again only after the whole range has been.
 _PORT_RANGE = range(20000, 32768)
 _ports_lock = threading.Lock()
 _ports_given: set[int] = set()
@@ -29,16 +30,18 @@ _next_port = [random.choice(_PORT_RANGE)]
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now and that this process
-    has not handed out before."""
+    """A TCP port on 127.0.0.1 that nothing listens on now and, until the range
+    runs out, that this process has not handed out before."""
     with _ports_lock:
-        for _ in range(len(_PORT_RANGE)):
-            port = _next_port[0]
-            _next_port[0] = port + 1 if port + 1 < _PORT_RANGE.stop else _PORT_RANGE.start
-            if port not in _ports_given and _bindable(port):
-                _ports_given.add(port)
-                return port
-    raise RuntimeError(f"no free TCP port left in {_PORT_RANGE}")
+        for _ in range(2):
+            for _ in range(len(_PORT_RANGE)):
+                port = _next_port[0]
+                _next_port[0] = port + 1 if port + 1 < _PORT_RANGE.stop else _PORT_RANGE.start
+                if port not in _ports_given and _bindable(port):
+                    _ports_given.add(port)
+                    return port
+            _ports_given.clear()  # all handed out: start over, the bind check still holds
+    raise RuntimeError(f"no free TCP port in {_PORT_RANGE}")
 
 
 def _bindable(port: int) -> bool:

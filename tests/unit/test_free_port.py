@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from functions.runtime import processes
 from functions.runtime.processes import free_port
 
@@ -31,3 +33,11 @@ def test_a_port_something_listens_on_is_skipped() -> None:
             listener.listen()
 
         assert free_port() != upcoming
+
+
+def test_the_range_starts_over_once_every_port_was_handed_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(processes, "_ports_given", set(processes._PORT_RANGE))
+
+    assert free_port() in processes._PORT_RANGE

@@ -29,6 +29,11 @@ from tests.functions.servers import webhook_server
         ("fd00::1", False),
         ("::ffff:10.0.0.1", False),
         ("::ffff:93.184.215.14", True),
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::5db8:d70e", True),  # NAT64 of 93.184.215.14
+        ("2002:7f00:1::", False),  # 6to4
+        ("::7f00:1", False),  # IPv4-compatible
+        ("fec0::1", False),  # site-local
     ],
 )
 def test_public_addresses(address: str, public: bool) -> None:
@@ -52,25 +57,36 @@ def test_plainly_local_hosts(host: str, local: bool) -> None:
 
 
 @pytest.fixture
-def listener() -> Iterator[int]:
-    """A TCP port on 127.0.0.1 that accepts connections and never answers."""
+def listener() -> Iterator[socket.socket]:
+    """A listening TCP socket on 127.0.0.1 that never answers."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
-        yield sock.getsockname()[1]
+        sock.settimeout(0.2)
+        yield sock
 
 
 @pytest.mark.parametrize(
     "url", ["http://127.0.0.1:{port}/", "https://127.0.0.1:{port}/", "http://localhost:{port}/"]
 )
-def test_the_guard_refuses_a_private_peer_before_sending(listener: int, url: str) -> None:
-    with pytest.raises(BlockedAddress, match="not a public address"):
-        webhook_session(allow_private=False).post(url.format(port=listener), json={}, timeout=2)
+def test_the_guard_refuses_a_private_host_without_connecting(
+    listener: socket.socket, url: str
+) -> None:
+    port = listener.getsockname()[1]
+    with pytest.raises(BlockedAddress, match="has no public address"):
+        webhook_session(allow_private=False).post(url.format(port=port), json={}, timeout=2)
+    with pytest.raises(TimeoutError):
+        listener.accept()  # nothing ever connected: an internal port's state stays unknown
 
 
-def test_the_guard_ignores_proxies_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_guard_uses_no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
-    assert webhook_session(allow_private=False).trust_env is False
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/custom.pem")
+    session = webhook_session(allow_private=False)
+    assert session.trust_env is False
+    assert session.verify == "/etc/ssl/custom.pem"
+    with pytest.raises(BlockedAddress, match="proxies"):
+        session.post("http://93.184.215.14/", proxies={"http": "http://10.0.0.1:3128"})
 
 
 def test_private_addresses_are_reachable_when_allowed() -> None:
