@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 # Longest prefix first; everything else (the web page, its assets) is the hub's.
 PREFIXES = (
     ("/api/tasks", "todo"),
+    ("/api/admin", "todo"),
     ("/openapi.json", "todo"),
     ("/api/audit", "audit"),
     ("/api/notifications", "notify"),

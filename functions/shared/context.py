@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from functions.shared.db import make_engine, migrate, reader_factory, session_factory
 from functions.shared.events import Event
 from functions.shared.idempotency import ProcessedEventMixin
-from functions.shared.outbox import OutboxMixin, add_events
+from functions.shared.outbox import OutboxMixin, add_envelopes, add_events
 from functions.shared.retention import Pruner, prune_app_tables
 from functions.shared.settings import Settings
 from functions.shared.sidecar import resolve_database_url
@@ -38,10 +38,19 @@ class UnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.events: list[tuple[str, Event]] = []
+        self.envelopes: list[tuple[str, str, dict[str, Any]]] = []
 
     def emit(self, event: Event, *topics: str) -> None:
         """Publish `event` on each topic once this unit of work commits."""
         self.events.extend((topic, event) for topic in topics)
+
+    def republish(self, topic: str, key: str, envelope: dict[str, Any]) -> None:
+        """Publish a CloudEvent as it is (a dead letter's replay) once this commits."""
+        self.envelopes.append((topic, key, envelope))
+
+    @property
+    def publishes(self) -> bool:
+        return bool(self.events or self.envelopes)
 
 
 @dataclass
@@ -61,11 +70,12 @@ class AppContext:
         with self.sessions.begin() as session:
             uow = UnitOfWork(session)
             yield uow
-            if uow.events:
+            if uow.publishes:
                 if self.outbox is None:
                     raise RuntimeError(f"{self.app_id} has no outbox to publish events")
                 add_events(session, self.outbox, uow.events, self.app_id)
-        if uow.events:
+                add_envelopes(session, self.outbox, uow.envelopes)
+        if uow.publishes:
             for callback in self.on_commit:
                 callback()
 

@@ -65,15 +65,29 @@ def add_events(
     session: Session, model: type[OutboxMixin], routed: list[tuple[str, Event]], source: str
 ) -> None:
     """Stage `(topic, event)` pairs in the outbox, inside the caller's transaction."""
-    now = utcnow()
     traceparent = current("traceparent")
-    for topic, event in routed:
+    add_envelopes(
+        session,
+        model,
+        [
+            (topic, event.task_id, event.to_cloudevent(source, traceparent))
+            for topic, event in routed
+        ],
+    )
+
+
+def add_envelopes(
+    session: Session, model: type[OutboxMixin], items: list[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """Stage `(topic, key, envelope)` CloudEvents as they are, in the caller's transaction."""
+    now = utcnow()
+    for topic, key, envelope in items:
         session.add(
             model(
-                event_id=event.event_id,
+                event_id=envelope["id"],
                 topic=topic,
-                partition_key=event.task_id,
-                envelope=event.to_cloudevent(source, traceparent),
+                partition_key=key,
+                envelope=envelope,
                 created_at=now,
             )
         )

@@ -37,6 +37,14 @@ def caller_is_admin() -> bool:
     return request.headers.get("X-User-Role", "").strip().lower() == "admin"
 
 
+def require_admin() -> str:
+    """The calling administrator's id: 401 without a caller, 403 for anyone else."""
+    user_id = caller_id()
+    if not caller_is_admin():
+        raise Problem(403, "Forbidden", "Only an administrator may do this.")
+    return user_id
+
+
 def json_object() -> dict[str, Any]:
     """The request body as a JSON object: 400 if it is not JSON, 422 if not an object."""
     try:

@@ -13,6 +13,7 @@ from functions.shared.outbox import outbox_lag
 from functions.shared.settings import Settings
 from functions.shared.sidecar import DaprClient
 from functions.todo.api import api
+from functions.todo.dead_letters import dead_letters
 from functions.todo.models import Outbox, ProcessedEvent
 from functions.todo.reminders import ReminderJobs
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
             app.extensions["reminder_jobs"] = ReminderJobs(client)
     init_app(app, ctx, checks)
     app.register_blueprint(api)
+    app.register_blueprint(dead_letters)
 
     @app.get("/openapi.json")
     def openapi() -> Response:

@@ -29,6 +29,9 @@ FORMATS = Draft202012Validator.FORMAT_CHECKER
 USER = {"X-User-Id": "alice"}
 METHODS = ("get", "put", "post", "delete", "patch")
 TASKS, TASK, COMPLETE = "/api/tasks", "/api/tasks/{task_id}", "/api/tasks/{task_id}/complete"
+ADMIN = {**USER, "X-User-Role": "admin"}
+LETTERS = "/api/admin/dead-letters"
+REPLAY, REPLAY_ALL = f"{LETTERS}/{{letter_id}}/replay", f"{LETTERS}/replay"
 
 
 def _escape(key: str) -> str:
@@ -280,6 +283,46 @@ def test_every_documented_response_is_what_the_service_answers(
     assert response.status_code == 422 and body["errors"][0]["field"] == "due_date"
     call("post", TASKS, json=["a list"], headers=USER)
 
+    # dead letters, administrators only
+    dead = {
+        "specversion": "1.0",
+        "id": "0b7f3c55-4a5e-4d8e-9b0a-2f6f1f6d2c11",
+        "type": "task.updated",
+        "source": "todo",
+        "subject": task["id"],
+        "datacontenttype": "application/json",
+        "data": {"event_id": "0b7f3c55-4a5e-4d8e-9b0a-2f6f1f6d2c11", "schema_version": "9.0"},
+    }
+    delivered = client.post(
+        "/events/dead-letters/task-events-dlq",
+        data=json.dumps(dead),
+        content_type="application/cloudevents+json",
+    )
+    assert delivered.get_json() == {"status": "SUCCESS"}
+    _, page = call("get", LETTERS, f"{LETTERS}?topic=task-events-dlq&state=dead", headers=ADMIN)
+    [letter] = page["items"]
+    assert (letter["event_id"], letter["partition_key"]) == (dead["id"], task["id"])
+    replay = f"{LETTERS}/{letter['id']}/replay"
+    assert call("post", REPLAY, replay, headers=ADMIN)[1]["state"] == "replayed"
+    assert call("post", REPLAY, replay, headers=ADMIN)[0].status_code == 409
+    assert call("post", REPLAY, f"{LETTERS}/999/replay", headers=ADMIN)[0].status_code == 404
+    assert call("post", REPLAY_ALL, json={}, headers=ADMIN)[1]["replayed"] == 0
+    for method, path, target in (
+        ("get", LETTERS, LETTERS),
+        ("post", REPLAY, replay),
+        ("post", REPLAY_ALL, REPLAY_ALL),
+    ):
+        assert call(method, path, target, json={}, headers={})[0].status_code == 401
+        assert call(method, path, target, json={}, headers=USER)[0].status_code == 403
+    _, body = call("get", LETTERS, f"{LETTERS}?topic=x&state=gone&limit=0&cursor=x", headers=ADMIN)
+    assert {e["field"] for e in body["errors"]} == {"topic", "state", "limit", "cursor"}
+    _, body = call("post", REPLAY_ALL, json={"topic": "x", "extra": 1}, headers=ADMIN)
+    assert {e["field"] for e in body["errors"]} == {"topic", "extra"}
+    response, _ = call(
+        "post", REPLAY_ALL, data="{not json", headers=ADMIN, content_type="application/json"
+    )
+    assert response.status_code == 400
+
     # 503: the database is down
     ctx = todo_app.extensions[EXTENSION]
     monkeypatch.setattr(ctx, "sessions", _DatabaseDown())
@@ -295,6 +338,13 @@ def test_every_documented_response_is_what_the_service_answers(
         ("get", "/ready", "/ready"),
     ):
         response, body = call(method, path, target, json={"title": "x"}, headers=USER)
+        assert response.status_code == 503 and body["dependency"] == "database"
+    for method, path, target in (
+        ("get", LETTERS, LETTERS),
+        ("post", REPLAY, replay),
+        ("post", REPLAY_ALL, REPLAY_ALL),
+    ):
+        response, body = call(method, path, target, json={}, headers=ADMIN)
         assert response.status_code == 503 and body["dependency"] == "database"
 
     assert seen == _all_documented_responses()

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from deploy_support import OVERLAYS, objects
+import yaml
+from deploy_support import OVERLAYS, ROOT, objects
 
 pytestmark = pytest.mark.deploy
 
@@ -143,6 +144,21 @@ def test_topics_and_dead_letter_topics_exist_next_to_the_kafka_cluster(docs: lis
     for subscription in (d for d in docs if d["kind"] == "Subscription"):
         assert subscription["spec"]["topic"] in topics
         assert subscription["spec"]["deadLetterTopic"] in topics
+
+
+def test_every_dapr_resource_of_the_repository_is_deployed(docs: list[Obj]) -> None:
+    """dapr/ and bindings/ are the source: a file added there must reach the cluster
+    (a consumer's subscription only when no KafkaSource replaces it)."""
+    rendered = {
+        (d["kind"], d["metadata"]["name"]) for d in docs if d["apiVersion"].startswith("dapr.io/")
+    }
+    replaced = {d["metadata"]["name"] for d in docs if d["kind"] == "KafkaSource"}
+    sources = sorted((ROOT / "dapr").rglob("*.yaml")) + sorted((ROOT / "bindings").glob("*.yaml"))
+    for path in sources:
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc["kind"] == "Subscription" and set(doc["scopes"]) <= replaced:
+                continue
+            assert (doc["kind"], doc["metadata"]["name"]) in rendered, path.relative_to(ROOT)
 
 
 def test_cluster_values_patch_the_shared_dapr_components(docs: list[Obj]) -> None:

@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 
 import pytest
+import requests
 
 from tests.contract.contract import validate_event
 from tests.integration.faults_support import (
@@ -38,6 +39,7 @@ from tests.support.services import PostgresServer
 
 DUE = "2027-01-04T09:00:00+01:00"
 PROBLEM_JSON = "application/problem+json"
+ADMIN = {"X-User-Id": "ops", "X-User-Role": "admin"}
 
 
 def new_user(label: str) -> str:
@@ -262,6 +264,37 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on
     assert [r["event_type"] for r in records] == ["task.created", "task.updated", "task.completed"]
     assert not poison_ids & {r["event_id"] for r in records}
     assert metric(audit.url, "todomesh_events_dropped_total") == 3
+
+    # todo keeps each dead letter (its daprd subscribes to task-events-dlq) ...
+    kept = poll(
+        lambda: kept_letters(todo.url, poison_ids),
+        lambda found: len(found) == 3,
+        timeout=60,
+        what="todo keeps the three dead letters",
+    )
+    assert {(k["topic"], k["partition_key"], k["state"]) for k in kept} == {
+        ("task-events-dlq", task_id, "dead")
+    }
+    # ... and a replay goes round again: task-events, audit's DROP, the dead-letter topic.
+    first = min(kept, key=lambda k: k["id"])
+    replayed = requests.post(
+        f"{todo.url}/api/admin/dead-letters/{first['id']}/replay", headers=ADMIN, timeout=10
+    )
+    assert replayed.status_code == 202, replayed.text
+    poll(
+        lambda: {k["event_id"]: k for k in kept_letters(todo.url, poison_ids)}[first["event_id"]],
+        lambda k: (k["state"], k["times_dead"], k["replays"]) == ("dead", 2, 1),
+        timeout=90,
+        what="the replayed poison event is dead-lettered again",
+    )
+    assert metric(audit.url, "todomesh_events_dropped_total") == 4
+    assert not poison_ids & {r["event_id"] for r in audit_records(audit.url, user, task_id)}
+
+
+def kept_letters(todo_url: str, event_ids: set[str]) -> list[dict]:
+    response = requests.get(f"{todo_url}/api/admin/dead-letters", headers=ADMIN, timeout=10)
+    response.raise_for_status()
+    return [k for k in response.json()["items"] if k["event_id"] in event_ids]
 
 
 def test_a_database_outage_answers_503_and_the_api_recovers_without_a_restart(

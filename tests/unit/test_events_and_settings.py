@@ -9,7 +9,14 @@ import pytest
 from functions.runtime.cron import next_fire
 from functions.runtime.dispatcher import DROP, NOT_FOUND, RETRY, SUCCESS, outcome_of
 from functions.runtime.resources import ResourceError, load_resources, parse_duration
-from functions.shared.events import Event, PoisonEvent, UnsupportedVersion, parse_data, utcnow
+from functions.shared.events import (
+    Event,
+    PoisonEvent,
+    Topic,
+    UnsupportedVersion,
+    parse_data,
+    utcnow,
+)
 from functions.shared.settings import Settings
 
 
@@ -133,7 +140,13 @@ def test_the_repository_resources_load() -> None:
     resources = load_resources()
     subs = {(s.app_id, s.topic) for s in resources.subscriptions}
     assert ("audit", "task-events") in subs and ("hub", "notifications") in subs
-    assert all(s.dead_letter_topic == f"{s.topic}-dlq" for s in resources.subscriptions)
+    # `<topic>-dlq` for every topic (dead-letter replay relies on it); the dead-letter
+    # subscriptions send what todo cannot store back to their own topic.
+    for sub in resources.subscriptions:
+        expected = sub.topic if sub.topic.endswith("-dlq") else f"{sub.topic}-dlq"
+        assert sub.dead_letter_topic == expected, sub.name
+    dead_letter_topics = {s.topic for s in resources.subscriptions if s.app_id == "todo"}
+    assert {f"{t}-dlq" for t in Topic} <= dead_letter_topics
     assert [(c.name, c.app_id) for c in resources.cron] == [("reminder-sweep", "todo")]
     assert resources.retry_for("pubsub").max_retries == 20
 

@@ -1,0 +1,226 @@
+"""Dead letters: todo keeps what subscribers gave up on, and an administrator replays it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from functions.shared.settings import Settings
+from functions.todo import create_app
+from functions.todo.dead_letters import REPLAY_BATCH
+from tests.api.conftest import Api
+from tests.functions.harness import break_database, context_of
+
+LETTERS = "/api/admin/dead-letters"
+ADMIN = {"X-User-Role": "admin"}
+# What daprd adds when it delivers; a replay must not carry it back.
+DAPR_FIELDS = {"pubsubname": "pubsub", "topic": "task-events-dlq", "traceid": "00-ab-cd-01"}
+
+
+def cloud_event(event_type: str = "task.updated", **changes: Any) -> dict[str, Any]:
+    event_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
+    envelope = {
+        "specversion": "1.0",
+        "id": event_id,
+        "type": event_type,
+        "source": "todo",
+        "subject": task_id,
+        "time": "2026-03-02T08:00:00Z",
+        "datacontenttype": "application/json",
+        "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "data": {"event_id": event_id, "task_id": task_id, "schema_version": "9.0"},
+    }
+    return {**envelope, **changes}
+
+
+def dead_letter(client: FlaskClient, envelope: dict[str, Any], topic: str = "task-events-dlq"):
+    """daprd delivering a dead letter in structured mode, with its own fields added."""
+    return client.post(
+        f"/events/dead-letters/{topic}",
+        data=json.dumps({**envelope, **DAPR_FIELDS, "topic": topic}),
+        content_type="application/cloudevents+json",
+    )
+
+
+def letters(admin: Api, query: str = "") -> list[dict[str, Any]]:
+    response = admin.get(f"{LETTERS}{query}", headers=ADMIN)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["items"]
+
+
+def replay(admin: Api, letter_id: int) -> Any:
+    return admin.post(f"{LETTERS}/{letter_id}/replay", headers=ADMIN)
+
+
+@pytest.fixture
+def admin(client: FlaskClient) -> Api:
+    return Api(client, "root")
+
+
+def test_a_dead_letter_is_kept_once_without_daprs_fields(client: FlaskClient, admin: Api) -> None:
+    envelope = cloud_event()
+    for _ in range(2):  # Kafka redelivers, or two subscribers dead-letter the same event
+        response = dead_letter(client, envelope)
+        assert response.status_code == 200
+        assert response.get_json() == {"status": "SUCCESS"}
+
+    [letter] = letters(admin)
+    assert letter["topic"] == "task-events-dlq"
+    assert letter["original_topic"] == "task-events"
+    assert (letter["event_id"], letter["event_type"]) == (envelope["id"], "task.updated")
+    assert letter["partition_key"] == envelope["subject"]
+    assert (letter["state"], letter["times_dead"], letter["replays"]) == ("dead", 1, 0)
+    assert letter["envelope"] == envelope
+    assert letter["replayed_at"] is None
+
+
+def test_a_replay_republishes_the_event_unchanged_through_the_outbox(
+    client: FlaskClient, admin: Api, outbox: Any
+) -> None:
+    envelope = cloud_event()
+    dead_letter(client, envelope)
+    [letter] = letters(admin)
+
+    response = replay(admin, letter["id"])
+
+    assert response.status_code == 202
+    replayed = response.get_json()
+    assert (replayed["state"], replayed["replays"]) == ("replayed", 1)
+    assert replayed["replayed_at"] is not None
+    assert outbox() == [("task-events", envelope["subject"], envelope)]
+    again = replay(admin, letter["id"])
+    assert again.status_code == 409
+    assert again.headers["Content-Type"] == "application/problem+json"
+    assert len(outbox()) == 1
+
+
+def test_a_letter_that_comes_back_after_a_replay_is_dead_again(
+    client: FlaskClient, admin: Api, outbox: Any
+) -> None:
+    envelope = cloud_event()
+    dead_letter(client, envelope, "reminders-dlq")
+    [letter] = letters(admin)
+    assert replay(admin, letter["id"]).status_code == 202
+
+    dead_letter(client, envelope, "reminders-dlq")  # still poison: dropped again
+
+    [back] = letters(admin)
+    assert (back["id"], back["state"], back["times_dead"], back["replays"]) == (
+        letter["id"],
+        "dead",
+        2,
+        1,
+    )
+    assert back["last_dead_at"] >= back["first_dead_at"]
+    assert replay(admin, letter["id"]).status_code == 202
+    assert [(topic, key) for topic, key, _ in outbox()] == [
+        ("reminders", envelope["subject"]),
+        ("reminders", envelope["subject"]),
+    ]
+
+
+def test_a_binary_mode_delivery_is_kept_too(client: FlaskClient, admin: Api) -> None:
+    envelope = cloud_event("reminder.due")
+    headers = {
+        f"ce-{name}": value
+        for name, value in envelope.items()
+        if name not in ("data", "datacontenttype")
+    }
+    response = client.post(
+        "/events/dead-letters/reminders-dlq",
+        data=json.dumps(envelope["data"]),
+        headers=headers,
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    [letter] = letters(admin)
+    assert letter["envelope"] == envelope
+
+
+def test_a_body_that_is_no_cloudevent_is_kept_raw_and_never_replayed(
+    client: FlaskClient, admin: Api, outbox: Any
+) -> None:
+    response = client.post(
+        "/events/dead-letters/notifications-dlq", data=b"\x00garbage", content_type="text/plain"
+    )
+    assert response.status_code == 200
+    [letter] = letters(admin)
+    assert letter["envelope"] == {"raw": "\x00garbage"}
+    assert letter["event_id"].startswith("sha256:")
+    refused = replay(admin, letter["id"])
+    assert refused.status_code == 409
+    assert "not a CloudEvent" in refused.get_json()["detail"]
+    bulk = admin.post(f"{LETTERS}/replay", json={}, headers=ADMIN).get_json()
+    assert (bulk["replayed"], bulk["skipped"]) == (0, 1)
+    assert outbox() == []
+
+
+def test_replaying_a_topic_replays_only_its_dead_letters(
+    client: FlaskClient, admin: Api, outbox: Any
+) -> None:
+    events = [cloud_event() for _ in range(3)]
+    for envelope in events:
+        dead_letter(client, envelope)
+    other = cloud_event("notification.sent")
+    dead_letter(client, other, "notifications-dlq")
+
+    response = admin.post(f"{LETTERS}/replay", json={"topic": "task-events-dlq"}, headers=ADMIN)
+
+    assert response.status_code == 202
+    assert response.get_json() == {"replayed": 3, "skipped": 0, "batch": REPLAY_BATCH}
+    assert [envelope["id"] for _, _, envelope in outbox()] == [e["id"] for e in events]
+    assert {t["event_id"] for t in letters(admin, "?state=dead")} == {other["id"]}
+    everything = admin.post(f"{LETTERS}/replay", json={}, headers=ADMIN).get_json()
+    assert everything["replayed"] == 1
+    assert letters(admin, "?state=dead") == []
+
+
+def test_the_list_is_oldest_first_filtered_and_paged(client: FlaskClient, admin: Api) -> None:
+    events = [cloud_event() for _ in range(3)]
+    for envelope in events:
+        dead_letter(client, envelope, "task-updates-dlq")
+    dead_letter(client, cloud_event(), "reminders-dlq")
+
+    first = admin.get(f"{LETTERS}?topic=task-updates-dlq&limit=2", headers=ADMIN).get_json()
+    cursor = first["next_cursor"]
+    second = admin.get(f"{LETTERS}?topic=task-updates-dlq&cursor={cursor}", headers=ADMIN)
+    page = second.get_json()
+
+    ids = [t["event_id"] for t in first["items"] + page["items"]]
+    assert ids == [e["id"] for e in events]
+    assert page["next_cursor"] is None
+
+
+def test_an_unknown_topic_is_404(client: FlaskClient) -> None:
+    response = dead_letter(client, cloud_event(), "task-events")
+    assert response.status_code == 404
+
+
+def test_only_the_sidecar_delivers_dead_letters(settings: Settings) -> None:
+    app = create_app(settings.replace(app_api_token="sidecar-secret"))
+    try:
+        client = app.test_client()
+        assert dead_letter(client, cloud_event()).status_code == 401
+        delivered = client.post(
+            "/events/dead-letters/task-events-dlq",
+            data=json.dumps(cloud_event()),
+            content_type="application/cloudevents+json",
+            headers={"dapr-api-token": "sidecar-secret"},
+        )
+        assert delivered.status_code == 200
+    finally:
+        context_of(app).stop()
+
+
+def test_a_dead_letter_that_cannot_be_stored_is_asked_for_again(
+    todo_app: Flask, client: FlaskClient
+) -> None:
+    break_database(todo_app)
+    response = dead_letter(client, cloud_event())
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "RETRY"

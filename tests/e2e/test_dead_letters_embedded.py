@@ -1,0 +1,89 @@
+"""The dead-letter loop in the embedded platform: a poison event reaches todo through the
+runtime's dead-letter topic, and a replay sends it round again through the outbox."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from functions.runtime.platform import Platform
+from functions.shared.settings import Settings
+
+ADMIN = {"X-User-Id": "root", "X-User-Role": "admin"}
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[Platform]:
+    embedded = Platform(Settings(data_dir=tmp_path / "data"))
+    embedded.start()
+    yield embedded
+    embedded.stop()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def poison_event() -> dict[str, Any]:
+    """A task event of an unknown major version: audit answers DROP."""
+    event_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "type": "task.updated",
+        "source": "todo",
+        "subject": task_id,
+        "datacontenttype": "application/json",
+        "data": {
+            "event_id": event_id,
+            "event_type": "task.updated",
+            "schema_version": "9.0",
+            "timestamp": "2026-03-02T08:00:00Z",
+            "task_id": task_id,
+            "user_id": "alice",
+            "payload": {"id": task_id},
+        },
+    }
+
+
+def test_a_dropped_event_is_kept_by_todo_and_a_replay_sends_it_round_again(
+    platform: Platform,
+) -> None:
+    client = Client(platform.wsgi)
+    poison = poison_event()
+    platform.broker.publish("pubsub", "task-events", poison, poison["subject"])
+
+    def dead(times: int) -> Any:
+        items = client.get("/api/admin/dead-letters", headers=ADMIN).get_json()["items"]
+        return (
+            items
+            if items and items[0]["state"] == "dead" and items[0]["times_dead"] == times
+            else None
+        )
+
+    [letter] = wait_for(lambda: dead(1))
+    assert (letter["topic"], letter["event_id"]) == ("task-events-dlq", poison["id"])
+    assert letter["partition_key"] == poison["subject"]
+
+    replayed = client.post(f"/api/admin/dead-letters/{letter['id']}/replay", headers=ADMIN)
+    assert replayed.status_code == 202
+
+    # Published again on task-events, dropped again by audit, back in todo's keeping.
+    [back] = wait_for(lambda: dead(2))
+    assert (back["id"], back["replays"]) == (letter["id"], 1)
+    published = [m.envelope["id"] for m in platform.broker.messages("task-events")]
+    assert published == [poison["id"], poison["id"]]
+    trail = client.get("/api/audit/alice", headers={"X-User-Id": "alice"}).get_json()
+    assert trail["items"] == []
