@@ -74,29 +74,45 @@ class Dispatcher(Loop):
             self.idle(0.25)
 
     def dispatch_ready(self) -> int:
-        """Deliver every message that is due, in order per key; return how many were tried."""
+        """Deliver what is due, in order per key, up to `batch_size`; return how many were
+        tried. Pending rows are read page by page past keys that wait for a retry, so a
+        crowd of keys in back-off cannot hold up the keys behind them."""
         now = utcnow()
-        with self.broker.readers() as session:
-            rows = session.execute(
-                select(Delivery, Message)
-                .join(Message, Message.id == Delivery.message_id)
-                .where(Delivery.subscription == self.key, Delivery.state == "pending")
-                .order_by(Delivery.id)
-                .limit(self.batch_size)
-            ).all()
         blocked: set[str] = set()
-        tried = 0
-        for delivery, message in rows:
-            if self.stopping:
+        tried, after = 0, 0
+        while tried < self.batch_size and not self.stopping:
+            rows = self._pending(after)
+            if not rows:
                 break
-            if delivery.partition_key in blocked or delivery.next_attempt_at > now:
-                blocked.add(delivery.partition_key)
-                continue
-            outcome = self._deliver(message)
-            if not self._settle(delivery, message, outcome):
-                blocked.add(delivery.partition_key)
-            tried += 1
+            for delivery, message in rows:
+                after = delivery.id
+                if self.stopping or tried >= self.batch_size:
+                    break
+                if delivery.partition_key in blocked or delivery.next_attempt_at > now:
+                    blocked.add(delivery.partition_key)
+                    continue
+                outcome = self._deliver(message)
+                if not self._settle(delivery, message, outcome):
+                    blocked.add(delivery.partition_key)
+                tried += 1
         return tried
+
+    def _pending(self, after: int) -> list[Any]:
+        """The next page of this subscription's pending deliveries after id `after`."""
+        with self.broker.readers() as session:
+            return list(
+                session.execute(
+                    select(Delivery, Message)
+                    .join(Message, Message.id == Delivery.message_id)
+                    .where(
+                        Delivery.subscription == self.key,
+                        Delivery.state == "pending",
+                        Delivery.id > after,
+                    )
+                    .order_by(Delivery.id)
+                    .limit(self.batch_size)
+                ).all()
+            )
 
     def _deliver(self, message: Message) -> str:
         envelope: dict[str, Any] = {

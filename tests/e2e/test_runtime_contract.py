@@ -270,3 +270,41 @@ def test_the_runtime_prunes_its_log_when_it_starts(tmp_path: Path, resources: Pa
         wait_for(lambda: rt.broker.messages("orders-dlq") == [])
     finally:
         rt.stop()
+
+
+SLOW_RETRIES = """
+apiVersion: dapr.io/v1alpha1
+kind: Resiliency
+metadata: {name: test}
+spec:
+  policies:
+    retries:
+      slow: {policy: constant, duration: 60s, maxRetries: 3}
+  targets:
+    components:
+      pubsub: {inbound: {retry: slow}}
+"""
+
+
+def test_a_crowd_of_keys_in_back_off_does_not_hold_up_the_keys_behind(tmp_path: Path) -> None:
+    folder = tmp_path / "slow"
+    folder.mkdir()
+    (folder / "subscription.yaml").write_text(SUBSCRIPTION)
+    (folder / "resiliency.yaml").write_text(SLOW_RETRIES)
+    subscriber = Subscriber()
+    crowd = [f"stuck-{n}" for n in range(250)]  # more than a page of pending rows
+    for event_id in crowd:
+        subscriber.script[event_id] = [(503, None)]
+    rt = Runtime(Settings(data_dir=tmp_path / "data"), [folder], {"shop": subscriber.app})
+    for event_id in crowd:
+        rt.broker.publish("pubsub", "orders", event(event_id), event_id)
+    dispatcher = rt.dispatchers["shop/orders"]
+    while dispatcher.dispatch_ready():  # every key of the crowd fails once: 60 s back-off
+        pass
+    rt.broker.publish("pubsub", "orders", event("behind"), "fresh-key")
+    try:
+        assert dispatcher.dispatch_ready() == 1
+        assert subscriber.ids()[-1] == "behind"
+        assert len(subscriber.ids()) == len(crowd) + 1  # the crowd is still in back-off
+    finally:
+        rt.engine.dispose()
