@@ -133,6 +133,17 @@ def test_each_consumer_has_exactly_one_delivery_path(docs: list[Obj]) -> None:
             assert source["spec"]["topics"] == [topic]
 
 
+def test_kafka_source_sinks_accept_its_deliveries_and_stay_in_the_cluster(
+    docs: list[Obj],
+) -> None:
+    """A KafkaSource sends no Dapr app token: a sink that demands one refuses every event."""
+    for source in (d for d in docs if d["kind"] == "KafkaSource"):
+        sink = find(docs, "Service", source["spec"]["sink"]["ref"]["name"], "serving.knative.dev")
+        assert "APP_API_TOKEN" not in env(sink), sink["metadata"]["name"]
+        labels = sink["metadata"]["labels"]
+        assert labels.get("networking.knative.dev/visibility") == "cluster-local"
+
+
 def test_topics_and_dead_letter_topics_exist_next_to_the_kafka_cluster(docs: list[Obj]) -> None:
     kafka = find(docs, "Kafka", "todomesh")
     topics = {d["metadata"]["name"]: d for d in docs if d["kind"] == "KafkaTopic"}
