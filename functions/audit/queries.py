@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from functions.audit.models import AuditRecord
@@ -61,11 +61,7 @@ def _statement(query: AuditQuery) -> Select[tuple[AuditRecord]]:
     if query.until:
         statement = statement.where(AuditRecord.occurred_at < query.until)
     if query.cursor:
-        at, record_id = query.cursor
         statement = statement.where(
-            or_(
-                AuditRecord.occurred_at > at,
-                (AuditRecord.occurred_at == at) & (AuditRecord.id > record_id),
-            )
+            web.after_cursor(query.cursor, AuditRecord.occurred_at, AuditRecord.id)
         )
     return statement.order_by(AuditRecord.occurred_at, AuditRecord.id)

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from functions.notify.models import IN_APP, Notification
@@ -48,11 +48,9 @@ def _statement(query: InboxQuery) -> Select[tuple[Notification]]:
     if query.unread:
         statement = statement.where(Notification.read_at.is_(None))
     if query.cursor:
-        at, last_id = query.cursor
         statement = statement.where(
-            or_(
-                Notification.created_at < at,
-                (Notification.created_at == at) & (Notification.id < last_id),
+            web.after_cursor(
+                query.cursor, Notification.created_at, Notification.id, descending=True
             )
         )
     return statement.order_by(Notification.created_at.desc(), Notification.id.desc())

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import request
+from sqlalchemy import ColumnElement, or_
 
 from functions.shared.events import parse_moment
 from functions.shared.problems import Problem, ValidationFailed
@@ -118,6 +119,20 @@ def moment_cursor(value: str, key_type: type[T]) -> tuple[datetime, T]:
         return parse_moment(position[0]), position[1]
     except ValueError as exc:
         raise ValueError("is not a cursor this API returned") from exc
+
+
+def after_cursor(
+    cursor: tuple[datetime, Any],
+    moment: ColumnElement[Any],
+    key: ColumnElement[Any],
+    *,
+    descending: bool = False,
+) -> ColumnElement[bool]:
+    """The keyset condition for the rows after `cursor` in `(moment, key)` order."""
+    at, last = cursor
+    if descending:
+        return or_(moment < at, (moment == at) & (key < last))
+    return or_(moment > at, (moment == at) & (key > last))
 
 
 def page_of(

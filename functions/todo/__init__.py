@@ -10,10 +10,11 @@ from functions.shared.consumer import init_app
 from functions.shared.context import AppContext, build_context
 from functions.shared.health import Check
 from functions.shared.outbox import outbox_lag
+from functions.shared.retention import Pruner
 from functions.shared.settings import Settings
 from functions.shared.sidecar import DaprClient
 from functions.todo.api import api
-from functions.todo.dead_letters import dead_letters
+from functions.todo.dead_letters import dead_letter_routes, prune_dead_letters
 from functions.todo.models import Outbox, ProcessedEvent
 from functions.todo.reminders import ReminderJobs
 
@@ -22,7 +23,10 @@ OPENAPI = Path(__file__).with_name("openapi.json")
 
 
 def build(settings: Settings) -> AppContext:
-    return build_context(APP_ID, settings, outbox=Outbox, processed=ProcessedEvent)
+    ctx = build_context(APP_ID, settings, outbox=Outbox, processed=ProcessedEvent)
+    days = settings.retention_days
+    ctx.workers.append(Pruner("prune-dead-letters", lambda: prune_dead_letters(ctx, days)))
+    return ctx
 
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> Flask:
@@ -37,7 +41,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
             app.extensions["reminder_jobs"] = ReminderJobs(client)
     init_app(app, ctx, checks)
     app.register_blueprint(api)
-    app.register_blueprint(dead_letters)
+    app.register_blueprint(dead_letter_routes)
 
     @app.get("/openapi.json")
     def openapi() -> Response:

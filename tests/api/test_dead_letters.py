@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from prometheus_client import REGISTRY
+from sqlalchemy import update
 
+from functions.shared.events import utcnow
 from functions.shared.settings import Settings
-from functions.todo import create_app
-from functions.todo.dead_letters import REPLAY_BATCH
+from functions.todo import create_app, dead_letters
+from functions.todo.models import DeadLetter
 from tests.api.conftest import Api
 from tests.functions.harness import break_database, context_of
 
@@ -150,34 +154,124 @@ def test_a_body_that_is_no_cloudevent_is_kept_raw_and_never_replayed(
     )
     assert response.status_code == 200
     [letter] = letters(admin)
-    assert letter["envelope"] == {"raw": "\x00garbage"}
+    assert (letter["state"], letter["envelope"]) == ("kept", {"raw": "\x00garbage"})
     assert letter["event_id"].startswith("sha256:")
     refused = replay(admin, letter["id"])
     assert refused.status_code == 409
     assert "not a CloudEvent" in refused.get_json()["detail"]
     bulk = admin.post(f"{LETTERS}/replay", json={}, headers=ADMIN).get_json()
-    assert (bulk["replayed"], bulk["skipped"]) == (0, 1)
+    assert bulk == {"replayed": 0, "superseded": 0, "remaining": 0}
     assert outbox() == []
 
 
 def test_replaying_a_topic_replays_only_its_dead_letters(
-    client: FlaskClient, admin: Api, outbox: Any
+    client: FlaskClient, admin: Api, outbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(dead_letters, "REPLAY_BATCH", 2)
     events = [cloud_event() for _ in range(3)]
     for envelope in events:
         dead_letter(client, envelope)
     other = cloud_event("notification.sent")
     dead_letter(client, other, "notifications-dlq")
+    dead_letter(client, cloud_event(), "task-events-dlq")
+    garbage = client.post("/events/dead-letters/task-events-dlq", data=b"x")  # kept, first
+    assert garbage.status_code == 200
 
-    response = admin.post(f"{LETTERS}/replay", json={"topic": "task-events-dlq"}, headers=ADMIN)
+    def replay_topic() -> Any:
+        body = {"topic": "task-events-dlq"}
+        response = admin.post(f"{LETTERS}/replay", json=body, headers=ADMIN)
+        assert response.status_code == 202
+        return response.get_json()
 
-    assert response.status_code == 202
-    assert response.get_json() == {"replayed": 3, "skipped": 0, "batch": REPLAY_BATCH}
-    assert [envelope["id"] for _, _, envelope in outbox()] == [e["id"] for e in events]
+    assert replay_topic() == {"replayed": 2, "superseded": 0, "remaining": 2}
+    assert replay_topic() == {"replayed": 2, "superseded": 0, "remaining": 0}
+    assert replay_topic() == {"replayed": 0, "superseded": 0, "remaining": 0}
+    assert [envelope["id"] for _, _, envelope in outbox()][:3] == [e["id"] for e in events]
     assert {t["event_id"] for t in letters(admin, "?state=dead")} == {other["id"]}
     everything = admin.post(f"{LETTERS}/replay", json={}, headers=ADMIN).get_json()
-    assert everything["replayed"] == 1
+    assert everything == {"replayed": 1, "superseded": 0, "remaining": 0}
     assert letters(admin, "?state=dead") == []
+    assert len(letters(admin, "?state=kept")) == 1
+
+
+def test_an_older_task_updates_snapshot_is_superseded_not_replayed(
+    client: FlaskClient, admin: Api, alice: Api, outbox: Any
+) -> None:
+    task = alice.create(title="v1")
+    assert alice.patch(f"/api/tasks/{task['id']}", json={"title": "v2"}).status_code == 200
+    stale, current = (
+        cloud_event(subject=task["id"], data={"payload": {**task, "version": version}})
+        for version in (1, 2)
+    )
+    for envelope in (stale, current):
+        dead_letter(client, envelope, "task-updates-dlq")
+    written = len(outbox())
+    stale_letter, current_letter = letters(admin)
+
+    refused = replay(admin, stale_letter["id"])
+    assert refused.status_code == 409
+    assert "version 2" in refused.get_json()["detail"]
+    assert replay(admin, current_letter["id"]).status_code == 202
+    assert [envelope["id"] for _, _, envelope in outbox()[written:]] == [current["id"]]
+    states = {t["event_id"]: t["state"] for t in letters(admin)}
+    assert states == {stale["id"]: "superseded", current["id"]: "replayed"}
+    assert replay(admin, stale_letter["id"]).status_code == 409
+
+
+def test_a_superseded_snapshot_is_counted_in_a_bulk_replay(
+    client: FlaskClient, admin: Api, alice: Api
+) -> None:
+    task = alice.create(title="v1")
+    alice.patch(f"/api/tasks/{task['id']}", json={"title": "v2"})
+    stale = cloud_event(subject=task["id"], data={"payload": {**task, "version": 1}})
+    dead_letter(client, stale, "task-updates-dlq")
+    bulk = admin.post(f"{LETTERS}/replay", json={}, headers=ADMIN).get_json()
+    assert bulk == {"replayed": 0, "superseded": 1, "remaining": 0}
+
+
+def test_only_arrivals_are_counted_not_redeliveries(client: FlaskClient, admin: Api) -> None:
+    def received() -> float:
+        value = REGISTRY.get_sample_value("todomesh_dead_letters_total", {"topic": "reminders-dlq"})
+        return value or 0.0
+
+    before = received()
+    envelope = cloud_event("reminder.due")
+    dead_letter(client, envelope, "reminders-dlq")
+    dead_letter(client, envelope, "reminders-dlq")  # a redelivery
+    assert received() == before + 1
+    [letter] = letters(admin)
+    replay(admin, letter["id"])
+    dead_letter(client, envelope, "reminders-dlq")  # back after the replay
+    assert received() == before + 2
+
+
+def test_a_letter_that_cannot_be_stored_is_parked(
+    client: FlaskClient, admin: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any) -> None:
+        raise ValueError("a bug, not an outage")
+
+    monkeypatch.setattr(dead_letters, "record", broken)
+    response = dead_letter(client, cloud_event())
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "DROP"  # daprd parks it: dead-letters-parked
+
+
+def test_settled_letters_are_pruned_and_dead_ones_kept(
+    todo_app: Flask, client: FlaskClient, admin: Api
+) -> None:
+    for envelope in (cloud_event(), cloud_event()):
+        dead_letter(client, envelope)
+    client.post("/events/dead-letters/task-events-dlq", data=b"x")  # kept
+    first = letters(admin)[0]
+    replay(admin, first["id"])
+    ctx = context_of(todo_app)
+    with ctx.sessions.begin() as session:
+        session.execute(update(DeadLetter).values(last_dead_at=utcnow() - timedelta(days=30)))
+
+    assert dead_letters.prune_dead_letters(ctx, retention_days=14) == 2
+
+    assert [t["state"] for t in letters(admin)] == ["dead"]
 
 
 def test_the_list_is_oldest_first_filtered_and_paged(client: FlaskClient, admin: Api) -> None:

@@ -115,9 +115,10 @@ def test_each_message_is_the_schema_of_its_type_keyed_by_task_id() -> None:
 
 def test_channels_are_the_topics_and_their_dead_letter_topics() -> None:
     topics = {str(t) for t in Topic} | {f"{t}-dlq" for t in Topic}
-    assert set(channel_types()) == topics
+    assert set(channel_types()) == topics | {"dead-letters-parked"}
     for topic in Topic:
         assert channel_types()[f"{topic}-dlq"] == channel_types()[topic]
+    assert channel_types()["dead-letters-parked"] == set().union(*map(channel_types().get, Topic))
     assert channel_types()["task-events"] == {
         "task.created",
         "task.updated",
@@ -378,7 +379,7 @@ def test_every_event_the_todo_service_writes_satisfies_the_contract(todo_app: Fl
     sent_by_todo = {
         (address, event_type)
         for address, types in channel_types().items()
-        if not address.endswith("-dlq") and address != "notifications"
+        if address in {str(t) for t in Topic} and address != "notifications"
         for event_type in types
         if event_type != "recurring.task.created"
     }

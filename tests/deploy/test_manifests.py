@@ -147,7 +147,7 @@ def test_kafka_source_sinks_accept_its_deliveries_and_stay_in_the_cluster(
 def test_topics_and_dead_letter_topics_exist_next_to_the_kafka_cluster(docs: list[Obj]) -> None:
     kafka = find(docs, "Kafka", "todomesh")
     topics = {d["metadata"]["name"]: d for d in docs if d["kind"] == "KafkaTopic"}
-    assert set(topics) == set(TOPICS) | {f"{t}-dlq" for t in TOPICS}
+    assert set(topics) == set(TOPICS) | {f"{t}-dlq" for t in TOPICS} | {"dead-letters-parked"}
     for topic in topics.values():
         assert topic["metadata"]["namespace"] == kafka["metadata"]["namespace"]
         assert topic["metadata"]["labels"]["strimzi.io/cluster"] == "todomesh"

@@ -3,9 +3,8 @@ runtime's dead-letter topic, and a replay sends it round again through the outbo
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from werkzeug.test import Client
 
 from functions.runtime.platform import Platform
 from functions.shared.settings import Settings
+from tests.support.stories import eventually
 
 ADMIN = {"X-User-Id": "root", "X-User-Role": "admin"}
 
@@ -24,16 +24,6 @@ def platform(tmp_path: Path) -> Iterator[Platform]:
     embedded.start()
     yield embedded
     embedded.stop()
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def poison_event() -> dict[str, Any]:
@@ -73,7 +63,9 @@ def test_a_dropped_event_is_kept_by_todo_and_a_replay_sends_it_round_again(
             else None
         )
 
-    [letter] = wait_for(lambda: dead(1))
+    kept = eventually(lambda: dead(1))
+    assert kept, "todo never kept the dead letter"
+    [letter] = kept
     assert (letter["topic"], letter["event_id"]) == ("task-events-dlq", poison["id"])
     assert letter["partition_key"] == poison["subject"]
 
@@ -81,7 +73,9 @@ def test_a_dropped_event_is_kept_by_todo_and_a_replay_sends_it_round_again(
     assert replayed.status_code == 202
 
     # Published again on task-events, dropped again by audit, back in todo's keeping.
-    [back] = wait_for(lambda: dead(2))
+    came_back = eventually(lambda: dead(2))
+    assert came_back, "the replayed poison event did not come back"
+    [back] = came_back
     assert (back["id"], back["replays"]) == (letter["id"], 1)
     published = [m.envelope["id"] for m in platform.broker.messages("task-events")]
     assert published == [poison["id"], poison["id"]]

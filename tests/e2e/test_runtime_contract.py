@@ -34,18 +34,25 @@ spec:
     default: /orders
 scopes: [shop]
 """
-RESILIENCY = """
+
+
+def resiliency(duration: str, max_retries: int) -> str:
+    """A resiliency resource: pubsub's inbound retries at a constant `duration`."""
+    return f"""
 apiVersion: dapr.io/v1alpha1
 kind: Resiliency
-metadata: {name: test}
+metadata: {{name: test}}
 spec:
   policies:
     retries:
-      quick: {policy: constant, duration: 20ms, maxRetries: 2}
+      inbound: {{policy: constant, duration: {duration}, maxRetries: {max_retries}}}
   targets:
     components:
-      pubsub: {inbound: {retry: quick}}
+      pubsub: {{inbound: {{retry: inbound}}}}
 """
+
+
+RESILIENCY = resiliency("20ms", 2)
 CRON = """
 apiVersion: dapr.io/v1alpha1
 kind: Component
@@ -272,25 +279,11 @@ def test_the_runtime_prunes_its_log_when_it_starts(tmp_path: Path, resources: Pa
         rt.stop()
 
 
-SLOW_RETRIES = """
-apiVersion: dapr.io/v1alpha1
-kind: Resiliency
-metadata: {name: test}
-spec:
-  policies:
-    retries:
-      slow: {policy: constant, duration: 60s, maxRetries: 3}
-  targets:
-    components:
-      pubsub: {inbound: {retry: slow}}
-"""
-
-
 def test_a_crowd_of_keys_in_back_off_does_not_hold_up_the_keys_behind(tmp_path: Path) -> None:
     folder = tmp_path / "slow"
     folder.mkdir()
     (folder / "subscription.yaml").write_text(SUBSCRIPTION)
-    (folder / "resiliency.yaml").write_text(SLOW_RETRIES)
+    (folder / "resiliency.yaml").write_text(resiliency("60s", 3))
     subscriber = Subscriber()
     crowd = [f"stuck-{n}" for n in range(250)]  # more than a page of pending rows
     for event_id in crowd:

@@ -18,6 +18,7 @@ from functions.shared.events import (
     utcnow,
 )
 from functions.shared.settings import Settings
+from functions.todo.dead_letters import PARKED_TOPIC
 
 
 def _data(**changes: object) -> dict[str, object]:
@@ -141,9 +142,10 @@ def test_the_repository_resources_load() -> None:
     subs = {(s.app_id, s.topic) for s in resources.subscriptions}
     assert ("audit", "task-events") in subs and ("hub", "notifications") in subs
     # `<topic>-dlq` for every topic (dead-letter replay relies on it); the dead-letter
-    # subscriptions send what todo cannot store back to their own topic.
+    # subscriptions park what todo cannot store on a topic nothing consumes.
     for sub in resources.subscriptions:
-        expected = sub.topic if sub.topic.endswith("-dlq") else f"{sub.topic}-dlq"
+        dlq = sub.topic.endswith("-dlq")
+        expected = PARKED_TOPIC if dlq else f"{sub.topic}-dlq"
         assert sub.dead_letter_topic == expected, sub.name
     dead_letter_topics = {s.topic for s in resources.subscriptions if s.app_id == "todo"}
     assert {f"{t}-dlq" for t in Topic} <= dead_letter_topics
