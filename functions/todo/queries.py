@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from functions.shared.web import (
     DEFAULT_LIMIT,
+    after_cursor,
     limit,
     moment,
     moment_cursor,
@@ -80,8 +81,5 @@ def _statement(query: TaskQuery) -> Select[tuple[Task]]:
     if query.due_after:
         statement = statement.where(Task.due_date > query.due_after)
     if query.after:
-        created, task_id = query.after
-        statement = statement.where(
-            or_(Task.created_at > created, (Task.created_at == created) & (Task.id > task_id))
-        )
+        statement = statement.where(after_cursor(query.after, Task.created_at, Task.id))
     return statement.order_by(Task.created_at, Task.id)
