@@ -46,8 +46,9 @@ class AuditQuery:
 
 def list_records(session: Session, query: AuditQuery) -> tuple[list[AuditRecord], str | None]:
     """One page in chronological order, and the cursor of the next page (None at the end)."""
-    rows = session.scalars(_statement(query).limit(query.limit + 1)).all()
-    return web.page_of(rows, query.limit, lambda record: (record.occurred_at, record.id))
+    return web.fetch_page(
+        session, _statement(query), query.limit, lambda record: (record.occurred_at, record.id)
+    )
 
 
 def _statement(query: AuditQuery) -> Select[tuple[AuditRecord]]:

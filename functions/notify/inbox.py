@@ -37,8 +37,9 @@ class InboxQuery:
 def list_notifications(
     session: Session, query: InboxQuery
 ) -> tuple[list[Notification], str | None]:
-    rows = session.scalars(_statement(query).limit(query.limit + 1)).all()
-    return web.page_of(rows, query.limit, lambda item: (item.created_at, item.id))
+    return web.fetch_page(
+        session, _statement(query), query.limit, lambda item: (item.created_at, item.id)
+    )
 
 
 def _statement(query: InboxQuery) -> Select[tuple[Notification]]:

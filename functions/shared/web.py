@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import request
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Select, or_
+from sqlalchemy.orm import Session
 
 from functions.shared.events import parse_moment
 from functions.shared.problems import Problem, ValidationFailed
@@ -111,7 +112,7 @@ def decode_cursor(value: str) -> list[Any]:
 
 
 def moment_cursor(value: str, key_type: type[T]) -> tuple[datetime, T]:
-    """The `(moment, key)` position of a cursor made by `page_of`; ValueError otherwise."""
+    """The `(moment, key)` position of a cursor made by `fetch_page`; ValueError otherwise."""
     position = decode_cursor(value)
     if len(position) != 2 or type(position[1]) is not key_type:
         raise ValueError("is not a cursor this API returned")
@@ -135,10 +136,15 @@ def after_cursor(
     return or_(moment > at, (moment == at) & (key > last))
 
 
-def page_of(
-    rows: Sequence[R], limit: int, position: Callable[[R], tuple[datetime, Any]]
+def fetch_page(
+    session: Session,
+    statement: Select[tuple[R]],
+    limit: int,
+    position: Callable[[R], tuple[datetime, Any]],
 ) -> tuple[list[R], str | None]:
-    """Cut `limit + 1` fetched rows to a page, with the next page's cursor (None at the end)."""
+    """One page of `statement` (ordered), and the next page's cursor (None at the end):
+    one row more than the page is fetched to know whether another page follows."""
+    rows = session.scalars(statement.limit(limit + 1)).all()
     page = list(rows[:limit])
     if len(rows) <= limit:
         return page, None

@@ -113,7 +113,8 @@ def replay_one(letter_id: int) -> tuple[Response, int]:
         if letter is None:
             raise Problem(404, "Not Found", f"No dead letter {letter_id}.")
         if letter.state == KEPT:
-            raise Problem(409, "Cannot be replayed", _unreplayable(letter.envelope, letter))
+            reason = _unreplayable(letter.envelope, letter.event_id, letter.partition_key)
+            raise Problem(409, "Cannot be replayed", reason)
         if letter.state == REPLAYED:
             raise Problem(409, "Already replayed", "It was replayed and has not come back since.")
         if letter.state == SUPERSEDED:
@@ -176,7 +177,7 @@ def record(session: Session, topic: str, envelope: dict[str, Any]) -> tuple[Dead
         event_type=str(envelope.get("type") or "unknown")[:128],
         partition_key=key,
         envelope=envelope,
-        state=KEPT if _unreplayable(envelope, None, event_id, key) else DEAD,
+        state=KEPT if _unreplayable(envelope, event_id, key) else DEAD,
         times_dead=1,
         replays=0,
         first_dead_at=now,
@@ -240,8 +241,9 @@ def list_dead_letters(
     session: Session, query: DeadLetterQuery
 ) -> tuple[list[DeadLetter], str | None]:
     """One page, oldest first, and the next page's cursor (None at the end)."""
-    rows = session.scalars(_statement(query).limit(query.limit + 1)).all()
-    return web.page_of(rows, query.limit, lambda letter: (letter.first_dead_at, letter.id))
+    return web.fetch_page(
+        session, _statement(query), query.limit, lambda letter: (letter.first_dead_at, letter.id)
+    )
 
 
 def _statement(query: DeadLetterQuery) -> Select[tuple[DeadLetter]]:
@@ -287,15 +289,8 @@ def _digest(envelope: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()[:32]
 
 
-def _unreplayable(
-    envelope: dict[str, Any],
-    letter: DeadLetter | None,
-    event_id: str = "",
-    key: str = "",
-) -> str | None:
+def _unreplayable(envelope: dict[str, Any], event_id: str, key: str) -> str | None:
     """Why a letter can never be republished as it is, if it cannot."""
-    if letter is not None:
-        event_id, key = letter.event_id, letter.partition_key
     if "specversion" not in envelope:
         return "It is not a CloudEvent; it is kept only to be read."
     if len(event_id) > MAX_EVENT_ID or len(key) > MAX_KEY:

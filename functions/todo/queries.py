@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from functions.shared.web import (
     DEFAULT_LIMIT,
     after_cursor,
+    fetch_page,
     limit,
     moment,
     moment_cursor,
     one_of,
-    page_of,
     query_values,
 )
 from functions.todo.models import PRIORITIES, STATUSES, Task, TaskTag
@@ -55,8 +55,9 @@ class TaskQuery:
 
 
 def list_tasks(session: Session, query: TaskQuery) -> tuple[list[Task], str | None]:
-    rows = session.scalars(_statement(query).limit(query.limit + 1)).all()
-    return page_of(rows, query.limit, lambda task: (task.created_at, task.id))
+    return fetch_page(
+        session, _statement(query), query.limit, lambda task: (task.created_at, task.id)
+    )
 
 
 def _statement(query: TaskQuery) -> Select[tuple[Task]]:

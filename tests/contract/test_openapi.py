@@ -237,14 +237,15 @@ def test_every_documented_response_is_what_the_service_answers(
         )
         assert response.status_code == 400
     # 401: no or an unusable X-User-Id
-    for method, path, target in (
+    task_routes = (
         ("post", TASKS, TASKS),
         ("get", TASKS, TASKS),
         ("get", TASK, url),
         ("patch", TASK, url),
         ("delete", TASK, url),
         ("post", COMPLETE, f"{url}/complete"),
-    ):
+    )
+    for method, path, target in task_routes:
         for headers in ({}, {"X-User-Id": "   "}, {"X-User-Id": "u" * 129}):
             assert call(method, path, target, json={}, headers=headers)[0].status_code == 401
     # 404: unknown, another user's, deleted
@@ -307,11 +308,12 @@ def test_every_documented_response_is_what_the_service_answers(
     assert call("post", REPLAY, replay, headers=ADMIN)[0].status_code == 409
     assert call("post", REPLAY, f"{LETTERS}/999/replay", headers=ADMIN)[0].status_code == 404
     assert call("post", REPLAY_ALL, json={}, headers=ADMIN)[1]["replayed"] == 0
-    for method, path, target in (
+    admin_routes = (
         ("get", LETTERS, LETTERS),
         ("post", REPLAY, replay),
         ("post", REPLAY_ALL, REPLAY_ALL),
-    ):
+    )
+    for method, path, target in admin_routes:
         assert call(method, path, target, json={}, headers={})[0].status_code == 401
         assert call(method, path, target, json={}, headers=USER)[0].status_code == 403
     _, body = call("get", LETTERS, f"{LETTERS}?topic=x&state=gone&limit=0&cursor=x", headers=ADMIN)
@@ -328,22 +330,10 @@ def test_every_documented_response_is_what_the_service_answers(
     monkeypatch.setattr(ctx, "sessions", _DatabaseDown())
     monkeypatch.setattr(ctx, "readers", _DatabaseDown())
     monkeypatch.setattr("functions.shared.consumer.ping", _DatabaseDown())
-    for method, path, target in (
-        ("post", TASKS, TASKS),
-        ("get", TASKS, TASKS),
-        ("get", TASK, url),
-        ("patch", TASK, url),
-        ("delete", TASK, url),
-        ("post", COMPLETE, f"{url}/complete"),
-        ("get", "/ready", "/ready"),
-    ):
+    for method, path, target in (*task_routes, ("get", "/ready", "/ready")):
         response, body = call(method, path, target, json={"title": "x"}, headers=USER)
         assert response.status_code == 503 and body["dependency"] == "database"
-    for method, path, target in (
-        ("get", LETTERS, LETTERS),
-        ("post", REPLAY, replay),
-        ("post", REPLAY_ALL, REPLAY_ALL),
-    ):
+    for method, path, target in admin_routes:
         response, body = call(method, path, target, json={}, headers=ADMIN)
         assert response.status_code == 503 and body["dependency"] == "database"
 
