@@ -19,6 +19,7 @@ from functions.todo import create_app, dead_letters
 from functions.todo.models import DeadLetter
 from tests.api.conftest import Api
 from tests.functions.harness import break_database, context_of
+from tests.support.envelopes import cloud_event
 
 LETTERS = "/api/admin/dead-letters"
 ADMIN = {"X-User-Role": "admin"}
@@ -26,20 +27,20 @@ ADMIN = {"X-User-Role": "admin"}
 DAPR_FIELDS = {"pubsubname": "pubsub", "topic": "task-events-dlq", "traceid": "00-ab-cd-01"}
 
 
-def cloud_event(event_type: str = "task.updated", **changes: Any) -> dict[str, Any]:
-    event_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
-    envelope = {
-        "specversion": "1.0",
-        "id": event_id,
-        "type": event_type,
-        "source": "todo",
-        "subject": task_id,
-        "time": "2026-03-02T08:00:00Z",
-        "datacontenttype": "application/json",
-        "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-        "data": {"event_id": event_id, "task_id": task_id, "schema_version": "9.0"},
-    }
-    return {**envelope, **changes}
+def letter_event(
+    event_type: str = "task.updated", task_id: str | None = None, payload: Any = None
+) -> dict[str, Any]:
+    """An event of an unknown major version, as a subscriber would have dead-lettered it."""
+    task_id = task_id or str(uuid.uuid4())
+    return cloud_event(
+        event_type,
+        task_id,
+        "alice",
+        payload or {"id": task_id},
+        moment="2026-03-02T08:00:00Z",
+        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        schema_version="9.0",
+    )
 
 
 def dead_letter(client: FlaskClient, envelope: dict[str, Any], topic: str = "task-events-dlq"):
@@ -67,7 +68,7 @@ def admin(client: FlaskClient) -> Api:
 
 
 def test_a_dead_letter_is_kept_once_without_daprs_fields(client: FlaskClient, admin: Api) -> None:
-    envelope = cloud_event()
+    envelope = letter_event()
     for _ in range(2):  # Kafka redelivers, or two subscribers dead-letter the same event
         response = dead_letter(client, envelope)
         assert response.status_code == 200
@@ -86,7 +87,7 @@ def test_a_dead_letter_is_kept_once_without_daprs_fields(client: FlaskClient, ad
 def test_a_replay_republishes_the_event_unchanged_through_the_outbox(
     client: FlaskClient, admin: Api, outbox: Any
 ) -> None:
-    envelope = cloud_event()
+    envelope = letter_event()
     dead_letter(client, envelope)
     [letter] = letters(admin)
 
@@ -106,7 +107,7 @@ def test_a_replay_republishes_the_event_unchanged_through_the_outbox(
 def test_a_letter_that_comes_back_after_a_replay_is_dead_again(
     client: FlaskClient, admin: Api, outbox: Any
 ) -> None:
-    envelope = cloud_event()
+    envelope = letter_event()
     dead_letter(client, envelope, "reminders-dlq")
     [letter] = letters(admin)
     assert replay(admin, letter["id"]).status_code == 202
@@ -129,7 +130,7 @@ def test_a_letter_that_comes_back_after_a_replay_is_dead_again(
 
 
 def test_a_binary_mode_delivery_is_kept_too(client: FlaskClient, admin: Api) -> None:
-    envelope = cloud_event("reminder.due")
+    envelope = letter_event("reminder.due")
     headers = {
         f"ce-{name}": value
         for name, value in envelope.items()
@@ -168,12 +169,12 @@ def test_replaying_a_topic_replays_only_its_dead_letters(
     client: FlaskClient, admin: Api, outbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(dead_letters, "REPLAY_BATCH", 2)
-    events = [cloud_event() for _ in range(3)]
+    events = [letter_event() for _ in range(3)]
     for envelope in events:
         dead_letter(client, envelope)
-    other = cloud_event("notification.sent")
+    other = letter_event("notification.sent")
     dead_letter(client, other, "notifications-dlq")
-    dead_letter(client, cloud_event(), "task-events-dlq")
+    dead_letter(client, letter_event(), "task-events-dlq")
     garbage = client.post("/events/dead-letters/task-events-dlq", data=b"x")  # kept, first
     assert garbage.status_code == 200
 
@@ -200,8 +201,7 @@ def test_an_older_task_updates_snapshot_is_superseded_not_replayed(
     task = alice.create(title="v1")
     assert alice.patch(f"/api/tasks/{task['id']}", json={"title": "v2"}).status_code == 200
     stale, current = (
-        cloud_event(subject=task["id"], data={"payload": {**task, "version": version}})
-        for version in (1, 2)
+        letter_event(task_id=task["id"], payload={**task, "version": version}) for version in (1, 2)
     )
     for envelope in (stale, current):
         dead_letter(client, envelope, "task-updates-dlq")
@@ -223,7 +223,7 @@ def test_a_superseded_snapshot_is_counted_in_a_bulk_replay(
 ) -> None:
     task = alice.create(title="v1")
     alice.patch(f"/api/tasks/{task['id']}", json={"title": "v2"})
-    stale = cloud_event(subject=task["id"], data={"payload": {**task, "version": 1}})
+    stale = letter_event(task_id=task["id"], payload={**task, "version": 1})
     dead_letter(client, stale, "task-updates-dlq")
     bulk = admin.post(f"{LETTERS}/replay", json={}, headers=ADMIN).get_json()
     assert bulk == {"replayed": 0, "superseded": 1, "remaining": 0}
@@ -235,7 +235,7 @@ def test_only_arrivals_are_counted_not_redeliveries(client: FlaskClient, admin: 
         return value or 0.0
 
     before = received()
-    envelope = cloud_event("reminder.due")
+    envelope = letter_event("reminder.due")
     dead_letter(client, envelope, "reminders-dlq")
     dead_letter(client, envelope, "reminders-dlq")  # a redelivery
     assert received() == before + 1
@@ -252,7 +252,7 @@ def test_a_letter_that_cannot_be_stored_is_parked(
         raise ValueError("a bug, not an outage")
 
     monkeypatch.setattr(dead_letters, "record", broken)
-    response = dead_letter(client, cloud_event())
+    response = dead_letter(client, letter_event())
     assert response.status_code == 200
     assert response.get_json()["status"] == "DROP"  # daprd parks it: dead-letters-parked
 
@@ -260,7 +260,7 @@ def test_a_letter_that_cannot_be_stored_is_parked(
 def test_settled_letters_are_pruned_and_dead_ones_kept(
     todo_app: Flask, client: FlaskClient, admin: Api
 ) -> None:
-    for envelope in (cloud_event(), cloud_event()):
+    for envelope in (letter_event(), letter_event()):
         dead_letter(client, envelope)
     client.post("/events/dead-letters/task-events-dlq", data=b"x")  # kept
     first = letters(admin)[0]
@@ -275,10 +275,10 @@ def test_settled_letters_are_pruned_and_dead_ones_kept(
 
 
 def test_the_list_is_oldest_first_filtered_and_paged(client: FlaskClient, admin: Api) -> None:
-    events = [cloud_event() for _ in range(3)]
+    events = [letter_event() for _ in range(3)]
     for envelope in events:
         dead_letter(client, envelope, "task-updates-dlq")
-    dead_letter(client, cloud_event(), "reminders-dlq")
+    dead_letter(client, letter_event(), "reminders-dlq")
 
     first = admin.get(f"{LETTERS}?topic=task-updates-dlq&limit=2", headers=ADMIN).get_json()
     cursor = first["next_cursor"]
@@ -291,7 +291,7 @@ def test_the_list_is_oldest_first_filtered_and_paged(client: FlaskClient, admin:
 
 
 def test_an_unknown_topic_is_404(client: FlaskClient) -> None:
-    response = dead_letter(client, cloud_event(), "task-events")
+    response = dead_letter(client, letter_event(), "task-events")
     assert response.status_code == 404
 
 
@@ -299,10 +299,10 @@ def test_only_the_sidecar_delivers_dead_letters(settings: Settings) -> None:
     app = create_app(settings.replace(app_api_token="sidecar-secret"))
     try:
         client = app.test_client()
-        assert dead_letter(client, cloud_event()).status_code == 401
+        assert dead_letter(client, letter_event()).status_code == 401
         delivered = client.post(
             "/events/dead-letters/task-events-dlq",
-            data=json.dumps(cloud_event()),
+            data=json.dumps(letter_event()),
             content_type="application/cloudevents+json",
             headers={"dapr-api-token": "sidecar-secret"},
         )
@@ -315,6 +315,6 @@ def test_a_dead_letter_that_cannot_be_stored_is_asked_for_again(
     todo_app: Flask, client: FlaskClient
 ) -> None:
     break_database(todo_app)
-    response = dead_letter(client, cloud_event())
+    response = dead_letter(client, letter_event())
     assert response.status_code == 503
     assert response.get_json()["status"] == "RETRY"

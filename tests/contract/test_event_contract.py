@@ -38,6 +38,7 @@ from tests.contract.contract import (
     schema_files,
     validate_event,
 )
+from tests.support.envelopes import cloud_event, task_payload
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE = "https://todomesh.dev/contracts/schemas/"
@@ -178,45 +179,9 @@ def test_send_operations_cover_every_channel_type() -> None:
 
 
 def _valid_envelope() -> dict[str, Any]:
-    task_id, event_id = str(uuid.uuid4()), str(uuid.uuid4())
-    moment = "2027-01-01T09:00:00Z"
-    snapshot = {
-        "id": task_id,
-        "user_id": "alice",
-        "title": "Buy milk",
-        "description": "",
-        "status": "pending",
-        "priority": "medium",
-        "tags": [],
-        "due_date": None,
-        "reminder_time": None,
-        "timezone": None,
-        "recurrence": None,
-        "parent_task_id": None,
-        "occurrence": None,
-        "version": 1,
-        "created_at": moment,
-        "updated_at": moment,
-        "completed_at": None,
-    }
-    return {
-        "specversion": "1.0",
-        "id": event_id,
-        "type": "task.created",
-        "source": "todo",
-        "subject": task_id,
-        "time": moment,
-        "datacontenttype": "application/json",
-        "data": {
-            "event_id": event_id,
-            "event_type": "task.created",
-            "schema_version": "1.0",
-            "timestamp": moment,
-            "task_id": task_id,
-            "user_id": "alice",
-            "payload": snapshot,
-        },
-    }
+    task_id, moment = str(uuid.uuid4()), "2027-01-01T09:00:00Z"
+    snapshot = task_payload(task_id, "alice", "Buy milk", moment=moment, occurrence=None)
+    return cloud_event("task.created", task_id, "alice", snapshot, moment=moment)
 
 
 def test_a_valid_envelope_with_extensions_and_unknown_fields_passes() -> None:

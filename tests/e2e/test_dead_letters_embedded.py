@@ -13,6 +13,7 @@ from werkzeug.test import Client
 
 from functions.runtime.platform import Platform
 from functions.shared.settings import Settings
+from tests.support.envelopes import cloud_event
 from tests.support.stories import eventually
 
 ADMIN = {"X-User-Id": "root", "X-User-Role": "admin"}
@@ -28,24 +29,8 @@ def platform(tmp_path: Path) -> Iterator[Platform]:
 
 def poison_event() -> dict[str, Any]:
     """A task event of an unknown major version: audit answers DROP."""
-    event_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
-    return {
-        "specversion": "1.0",
-        "id": event_id,
-        "type": "task.updated",
-        "source": "todo",
-        "subject": task_id,
-        "datacontenttype": "application/json",
-        "data": {
-            "event_id": event_id,
-            "event_type": "task.updated",
-            "schema_version": "9.0",
-            "timestamp": "2026-03-02T08:00:00Z",
-            "task_id": task_id,
-            "user_id": "alice",
-            "payload": {"id": task_id},
-        },
-    }
+    task_id = str(uuid.uuid4())
+    return cloud_event("task.updated", task_id, "alice", {"id": task_id}, schema_version="9.0")
 
 
 def test_a_dropped_event_is_kept_by_todo_and_a_replay_sends_it_round_again(

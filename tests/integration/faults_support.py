@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +14,10 @@ from typing import Any, TypeVar
 import requests
 
 from functions.runtime.processes import ManagedProcess
-from functions.shared.events import CLOUDEVENT_CONTENT_TYPE, isoformat, utcnow
 from tests.integration.kafka_reader import TopicReader
+from tests.support.envelopes import cloud_event, publish, task_payload
+
+__all__ = ["cloud_event", "publish", "task_payload"]  # crafted events, re-exported
 
 T = TypeVar("T")
 HTTP_TIMEOUT = 10
@@ -176,81 +176,6 @@ def create_tasks(
 
 
 # --- crafted events, published through a sidecar -----------------------------------------
-
-
-def cloud_event(
-    event_type: str,
-    task_id: str,
-    user: str,
-    payload: dict[str, Any],
-    *,
-    event_id: str | None = None,
-    source: str = "todo",
-    **data_changes: Any,
-) -> dict[str, Any]:
-    """A structured CloudEvent as the outbox relay publishes it; `data_changes` alter `data`
-    (a value of None removes the field)."""
-    event_id = event_id or str(uuid.uuid4())
-    now = isoformat(utcnow())
-    data: dict[str, Any] = {
-        "event_id": event_id,
-        "event_type": event_type,
-        "schema_version": "1.0",
-        "timestamp": now,
-        "task_id": task_id,
-        "user_id": user,
-        "payload": payload,
-    }
-    for name, value in data_changes.items():
-        if value is None:
-            data.pop(name, None)
-        else:
-            data[name] = value
-    return {
-        "specversion": "1.0",
-        "id": event_id,
-        "type": event_type,
-        "source": source,
-        "subject": task_id,
-        "time": now,
-        "datacontenttype": "application/json",
-        "data": data,
-    }
-
-
-def task_payload(task_id: str, user: str, title: str = "crafted") -> dict[str, Any]:
-    now = isoformat(utcnow())
-    return {
-        "id": task_id,
-        "user_id": user,
-        "title": title,
-        "description": "",
-        "status": "pending",
-        "priority": "medium",
-        "tags": [],
-        "due_date": None,
-        "reminder_time": None,
-        "timezone": None,
-        "recurrence": None,
-        "parent_task_id": None,
-        "occurrence": 1,
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-        "completed_at": None,
-    }
-
-
-def publish(sidecar_url: str, topic: str, envelope: dict[str, Any], key: str) -> None:
-    """Publish our own envelope through a sidecar's publish API, keyed by `key`."""
-    response = requests.post(
-        f"{sidecar_url}/v1.0/publish/pubsub/{topic}",
-        params={"metadata.partitionKey": key},
-        data=json.dumps(envelope),
-        headers={"Content-Type": CLOUDEVENT_CONTENT_TYPE},
-        timeout=HTTP_TIMEOUT,
-    )
-    assert response.status_code == 204, (response.status_code, response.text)
 
 
 # --- Kafka (through the shared tests/integration/kafka_reader.py) -----------------------

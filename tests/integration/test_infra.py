@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from functions.runtime.dapr_resources import pod_name, render_resources, write_secrets_file
 from functions.runtime.processes import free_port, wait_until
+from tests.support.envelopes import cloud_event, publish
 from tests.support.services import Daprd, Scheduler
 from tests.support.stub_app import StubApp
 
@@ -56,30 +57,6 @@ def resources(
         smtp_host="127.0.0.1",
         smtp_port=free_port(),
     )
-
-
-def cloud_event(event_type: str = "task.created", task_id: str = "k") -> dict[str, Any]:
-    event_id = str(uuid.uuid4())
-    return {
-        "specversion": "1.0",
-        "id": event_id,
-        "type": event_type,
-        "source": "todo",
-        "subject": task_id,
-        "datacontenttype": "application/json",
-        "data": {"event_id": event_id, "event_type": event_type, "task_id": task_id},
-    }
-
-
-def publish(sidecar: Daprd, topic: str, event: dict[str, Any], key: str) -> None:
-    response = requests.post(
-        f"{sidecar.url}/v1.0/publish/pubsub/{topic}",
-        params={"metadata.partitionKey": key},
-        data=json.dumps(event),
-        headers={"Content-Type": "application/cloudevents+json"},
-        timeout=10,
-    )
-    assert response.status_code == 204, response.text
 
 
 def consume_until(
@@ -180,8 +157,8 @@ def test_publish_lands_in_kafka_with_the_partition_key(
     resources: Path, start_daprd: StartDaprd, kafka_bootstrap: str
 ) -> None:
     sidecar = start_daprd("todo", None, resources)
-    event = cloud_event(task_id="k")
-    publish(sidecar, "task-events", event, key="k")
+    event = cloud_event("task.created", "k", "alice", {})
+    publish(sidecar.http_port, "task-events", event, key="k")
 
     message = consume_until(kafka_bootstrap, "task-events", lambda m: event["id"] in str(m.value()))
     assert message.key() == b"k"
@@ -192,8 +169,9 @@ def test_subscription_delivers_our_cloud_event(resources: Path, start_daprd: Sta
     with StubApp() as app:
         audit = start_daprd("audit", app.port, resources)
         wait_for_subscriptions(audit, SUBSCRIPTIONS["audit"])
-        event = cloud_event(task_id="task-7")
-        publish(start_daprd("todo", None, resources), "task-events", event, key="task-7")
+        event = cloud_event("task.created", "task-7", "alice", {})
+        todo = start_daprd("todo", None, resources)
+        publish(todo.http_port, "task-events", event, key="task-7")
 
         def delivered() -> bool:
             received = app.requests_to("/events/task-events")
