@@ -14,6 +14,7 @@ from tests.e2e.support import audit_trail, audit_types, events_handled
 from tests.support.mail import Mailbox, smtp_server, text_body
 from tests.support.stories import (
     all_tasks,
+    assert_one_in_app_reminder,
     complete,
     create,
     eventually,
@@ -169,14 +170,7 @@ def test_a_reminder_reaches_the_inbox_and_the_mailbox(stopped_platform, smtp) ->
     assert eventually(lambda: in_app_notifications(alice), timeout=30)
     assert eventually(smtp.received, timeout=30)
     time.sleep(SETTLE)
-    [note] = in_app_notifications(alice)
-    assert (note["task_id"], note["title"], note["channel"], note["status"]) == (
-        task["id"],
-        "Call the dentist",
-        "in_app",
-        "sent",
-    )
-    assert note["reminder_time"] == task["reminder_time"]
+    assert_one_in_app_reminder(alice, task, "Call the dentist")
     [(recipients, message)] = smtp.received()
     assert recipients == ["alice@example.com"]
     assert (message["To"], message["Subject"]) == (

@@ -30,6 +30,7 @@ from tests.support.mail import Mailbox
 from tests.support.platform import UserSession
 from tests.support.stories import (
     all_tasks,
+    assert_one_in_app_reminder,
     changes,
     complete,
     connect_hub,
@@ -229,14 +230,7 @@ def test_a_reminder_reaches_the_inbox_the_mailbox_and_the_notifications_topic(
     assert eventually(mailbox.received, timeout=30)
     records_wanted(reader, user, {"reminders": 2, "notifications": 2})
 
-    [note] = in_app_notifications(notify)
-    assert (note["task_id"], note["title"], note["channel"], note["status"]) == (
-        task["id"],
-        "Call the dentist",
-        "in_app",
-        "sent",
-    )
-    assert note["reminder_time"] == task["reminder_time"]
+    assert_one_in_app_reminder(notify, task, "Call the dentist")
     [(recipients, message)] = mailbox.received()
     assert recipients == [address]
     assert message["To"] == address

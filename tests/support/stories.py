@@ -58,6 +58,18 @@ def in_app_notifications(api: requests.Session) -> list[dict[str, Any]]:
     return ok(api.get("/api/notifications", params={"limit": 200}))["items"]
 
 
+def assert_one_in_app_reminder(api: requests.Session, task: dict[str, Any], title: str) -> None:
+    """The user's inbox holds exactly one sent in-app reminder, for `task`, at its time."""
+    [note] = in_app_notifications(api)
+    assert (note["task_id"], note["title"], note["channel"], note["status"]) == (
+        task["id"],
+        title,
+        "in_app",
+        "sent",
+    )
+    assert note["reminder_time"] == task["reminder_time"]
+
+
 def create(api: requests.Session, **fields: Any) -> dict[str, Any]:
     return ok(api.post("/api/tasks", json=fields), 201)
 
