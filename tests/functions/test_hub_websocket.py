@@ -32,6 +32,8 @@ class ServedHub:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.clients: list[websocket.WebSocket] = []
+        self.sockets: list[socket.socket] = []
+        self.threads: list[threading.Thread] = []
 
     @property
     def connections(self) -> Connections:
@@ -43,12 +45,27 @@ class ServedHub:
             f"?{params}" if params else ""
         )
 
+    def open(self, url: str, **options: Any) -> websocket.WebSocket:
+        """A WebSocket client that `stop()` closes, whatever the test does with it."""
+        ws = websocket.create_connection(url, timeout=10, **options)
+        self.clients.append(ws)
+        return ws
+
+    def open_raw(self) -> socket.socket:
+        """A plain TCP connection to the hub that `stop()` closes."""
+        raw = socket.create_connection(("127.0.0.1", self.server.server_port), timeout=10)
+        self.sockets.append(raw)
+        return raw
+
+    def background(self, target: Callable[[], None]) -> None:
+        """Run `target` on a thread that `stop()` joins (after closing the clients)."""
+        thread = threading.Thread(target=target, daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
     def connect(self, user: str, *, as_user: str | None = None, **query: Any) -> Any:
         """A client that has seen `ready` (so it is subscribed); returns (client, ready)."""
-        ws = websocket.create_connection(
-            self.url(user, **query), header=[f"X-User-Id: {as_user or user}"], timeout=10
-        )
-        self.clients.append(ws)
+        ws = self.open(self.url(user, **query), header=[f"X-User-Id: {as_user or user}"])
         messages = []
         while not messages or messages[-1]["type"] != "ready":
             messages.append(json.loads(ws.recv()))
@@ -65,8 +82,13 @@ class ServedHub:
         self.connections.close_all(1001, timeout=5)
         for ws in self.clients:
             close_client(ws)
+        for raw in self.sockets:
+            raw.close()
+        for thread in self.threads:
+            thread.join(10)
         self.server.shutdown()
         self.server.server_close()
+        self.thread.join(10)
         self.app.extensions[EXTENSION].stop()
 
 
@@ -113,7 +135,7 @@ def test_refuses_the_upgrade_without_the_right_user(serve: Callable[..., ServedH
         (["X-User-Id: ann"], hub.url("ann", since="-1"), 400),
     ]:
         with pytest.raises(websocket.WebSocketBadStatusException) as failure:
-            websocket.create_connection(url, header=headers, timeout=10)
+            hub.open(url, header=headers)
         assert failure.value.status_code == status, (headers, url)
 
 
@@ -121,12 +143,11 @@ def test_the_user_query_parameter_is_only_for_the_embedded_mode(
     serve: Callable[..., ServedHub], tmp_path: Any
 ) -> None:
     embedded = serve()
-    ws = websocket.create_connection(embedded.url("ann", user="ann"), timeout=10)
+    ws = embedded.open(embedded.url("ann", user="ann"))
     assert json.loads(ws.recv())["type"] == "ready"
-    close_client(ws)
     dapr = serve(mode="dapr", database_url=f"sqlite:///{tmp_path / 'hub.db'}", auto_migrate=True)
     with pytest.raises(websocket.WebSocketBadStatusException) as failure:
-        websocket.create_connection(dapr.url("ann", user="ann"), timeout=10)
+        dapr.open(dapr.url("ann", user="ann"))
     assert failure.value.status_code == 401
 
 
@@ -174,10 +195,9 @@ def test_a_slow_client_is_dropped_without_stalling_the_others(
     hub = serve(hub_queue_size=4)
     hub.connections.abort_after = 0.5
     quick, _ = hub.connect("ann")
-    slow = websocket.create_connection(
+    slow = hub.open(
         hub.url("ann"),
         header=["X-User-Id: ann"],
-        timeout=10,
         sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)],
     )
     assert json.loads(slow.recv())["type"] == "ready"  # then it never reads again
@@ -202,9 +222,8 @@ def test_dead_connections_are_pinged_and_dropped(serve: Callable[..., ServedHub]
     hub = serve(hub_ping_seconds=0.2)
     live, _ = hub.connect("ann")
     received: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: received.put(live.recv()), daemon=True)
-    reader.start()  # recv() answers the hub's pings while it waits
-    raw = socket.create_connection(("127.0.0.1", hub.server.server_port))
+    hub.background(lambda: received.put(live.recv()))  # recv() answers the hub's pings
+    raw = hub.open_raw()
     raw.sendall(
         b"GET /ws/ann HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
@@ -213,7 +232,6 @@ def test_dead_connections_are_pinged_and_dropped(serve: Callable[..., ServedHub]
     assert raw.recv(1024).startswith(b"HTTP/1.1 101")
     wait_until(lambda: hub.connections.count("ann") == 2, "both clients")
     wait_until(lambda: hub.connections.count("ann") == 1, "the silent client to be dropped")
-    raw.close()
     hub.deliver(change("ann"))
     assert json.loads(received.get(timeout=10))["seq"] == 1  # the answering client stayed
 
