@@ -8,8 +8,8 @@ import sys
 import threading
 from pathlib import Path
 
+from functions.apps import APP_IDS
 from functions.shared.settings import Settings
-from functions.wsgi import APP_IDS
 
 # The PostgreSQL of `task infra` (infra/services.sh).
 DEV_DATABASE_URL = "postgresql+pg8000://todomesh@127.0.0.1:5433/todomesh"
@@ -53,7 +53,7 @@ def _dev(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from functions.runtime.selfhosted import Addresses, SelfHostedPlatform
+    from functions.launcher.selfhosted import Addresses, SelfHostedPlatform
 
     host, _, port = args.smtp.rpartition(":")
     addresses = Addresses(args.database_url, args.kafka, host or "127.0.0.1", int(port))

@@ -11,6 +11,8 @@ import os
 import signal
 from typing import Any
 
+from functions.shared.wiring import context
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 worker_class = "gthread"
 # The hub pushes what its sidecar delivers to its own connections: one process per
@@ -27,21 +29,19 @@ control_socket_disable = True
 
 
 def post_worker_init(worker: Any) -> None:
-    stop = worker.wsgi.extensions.get("todomesh_stop")
+    ctx = context(worker.wsgi)
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_term(signum: int, frame: Any) -> None:
-        goodbye = worker.wsgi.extensions.get("todomesh_goodbye")
-        if goodbye:
-            goodbye()
+        ctx.goodbye()
         if callable(previous):
             previous(signum, frame)
 
     signal.signal(signal.SIGTERM, on_term)
-    worker.todomesh_stop = stop
+    worker.todomesh_context = ctx
 
 
 def worker_exit(server: Any, worker: Any) -> None:
-    stop = getattr(worker, "todomesh_stop", None)
-    if stop:
-        stop()
+    ctx = getattr(worker, "todomesh_context", None)
+    if ctx is not None:
+        ctx.stop()

@@ -1,8 +1,7 @@
 """The WebSocket hub: pushes each user's task changes to every open client of that user.
 
 app = create_app(settings)
-app.extensions["hub_connections"].close_all(1001)   # on SIGTERM
-app.extensions["todomesh_goodbye"]()                # the same, as the launcher calls it
+context(app).goodbye()    # on SIGTERM: every WebSocket is closed with 1001
 """
 
 from __future__ import annotations
@@ -14,15 +13,15 @@ from flask import Flask, Response, send_from_directory
 from functions.hub.connections import GOING_AWAY, Connections
 from functions.hub.models import ProcessedEvent
 from functions.hub.replay import SqlReplayLog, prune
-from functions.hub.service import CONNECTIONS_EXTENSION, EXTENSION, Hub
+from functions.hub.service import Hub
 from functions.hub.stream import ReaderThread
 from functions.hub.subscriptions import subscriptions
 from functions.hub.ws import sock, websockets
-from functions.shared.consumer import init_app
 from functions.shared.context import AppContext, build_context
 from functions.shared.health import Check
 from functions.shared.retention import Pruner
 from functions.shared.settings import Settings
+from functions.shared.wiring import init_app
 
 APP_ID = "hub"
 STATIC = Path(__file__).with_name("static")
@@ -34,6 +33,10 @@ def build(settings: Settings) -> AppContext:
     prune_every = min(300.0, max(1.0, settings.hub_retention_seconds / 10))
     max_age = settings.hub_retention_seconds
     ctx.workers.append(Pruner("hub-retention", lambda: prune(ctx.sessions, max_age), prune_every))
+    connections = Connections(settings.hub_queue_size)
+    ctx.provide(connections)
+    ctx.provide(Hub(settings, connections, SqlReplayLog(ctx.readers)))
+    ctx.on_goodbye.append(lambda: connections.close_all(GOING_AWAY))
     return ctx
 
 
@@ -46,10 +49,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         "max_message_size": MAX_CLIENT_MESSAGE,
         "thread_class": ReaderThread,
     }
-    connections = Connections(settings.hub_queue_size)
-    app.extensions[EXTENSION] = Hub(settings, connections, SqlReplayLog(ctx.readers))
-    app.extensions[CONNECTIONS_EXTENSION] = connections
-    app.extensions["todomesh_goodbye"] = lambda: connections.close_all(GOING_AWAY)
+    connections = ctx.get(Connections)
     init_app(app, ctx, [Check("connections", lambda: {"open": connections.count()}, False)])
     sock.init_app(app)
     app.register_blueprint(websockets)

@@ -41,9 +41,14 @@ class LogReader(Protocol):
 
 class Stream:
     def __init__(
-        self, ws: WebSocketLike, conn: Connection, log: LogReader, poll_seconds: float = 1.0
+        self,
+        ws: WebSocketLike,
+        conn: Connection,
+        replay_log: LogReader,
+        poll_seconds: float = 1.0,
     ) -> None:
-        self.ws, self.conn, self.log, self.poll_seconds = ws, conn, log, poll_seconds
+        self.ws, self.conn, self.replay_log = ws, conn, replay_log
+        self.poll_seconds = poll_seconds
         self.user_id = conn.user_id
         self.position = 0
 
@@ -64,7 +69,7 @@ class Stream:
                 self._send(message)
 
     def _start(self, since: int | None) -> None:
-        head = self.log.head(self.user_id)
+        head = self.replay_log.head(self.user_id)
         self.position = head.last_seq if since is None else since
         if since is not None and since != head.last_seq:
             if since > head.last_seq:
@@ -79,7 +84,7 @@ class Stream:
     def _catch_up(self, target: int) -> None:
         """Send the log's messages after our position up to `target`."""
         while self.position < target:
-            page = self.log.after(self.user_id, self.position, target)
+            page = self.replay_log.after(self.user_id, self.position, target)
             if not page or page[0].seq != self.position + 1:
                 self._resync(f"the changes after seq {self.position} are no longer kept")
                 return
@@ -87,7 +92,7 @@ class Stream:
                 self._send(message)
 
     def _resync(self, reason: str) -> None:
-        since, head = self.position, self.log.head(self.user_id)
+        since, head = self.position, self.replay_log.head(self.user_id)
         self.position = head.last_seq
         self.ws.send(control("resync", head.last_seq, reason=f"{reason}; reload", since=since))
         metrics.RESYNCS.inc()

@@ -14,9 +14,10 @@ from flask import Blueprint, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
-from functions.hub.service import current_hub
+from functions.hub.service import Hub
 from functions.hub.stream import SimpleSocket, Stream
 from functions.shared.problems import Problem
+from functions.shared.wiring import provided
 
 log = logging.getLogger(__name__)
 sock = Sock()
@@ -28,7 +29,7 @@ INTERNAL_ERROR = 1011
 def authorise() -> None:
     user_id = (request.view_args or {}).get("user_id", "")
     caller = request.headers.get("X-User-Id", "").strip()
-    if not caller and current_hub().settings.mode == "embedded":
+    if not caller and provided(Hub).settings.mode == "embedded":
         caller = request.args.get("user", "").strip()
     if not caller:
         raise Problem(401, "Unauthorized", "Send your user id in the X-User-Id header.")
@@ -48,10 +49,10 @@ def since_param() -> int | None:
 
 @sock.route("/ws/<user_id>", bp=websockets)
 def websocket(ws: Any, user_id: str) -> None:
-    hub, since, client = current_hub(), since_param(), SimpleSocket(ws)
+    hub, since, client = provided(Hub), since_param(), SimpleSocket(ws)
     with hub.connections.connect(user_id, client) as conn:
         try:
-            Stream(client, conn, hub.log, hub.poll_seconds).run(since)
+            Stream(client, conn, hub.replay_log, hub.poll_seconds).run(since)
         except (ConnectionClosed, OSError):
             pass
         except Exception:

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from functions.runtime.resources import REPO_ROOT
+
 INFRA = REPO_ROOT / "infra"
 HINT = "run `task infra` (or `task infra:build`) to build and cache it"
 

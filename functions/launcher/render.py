@@ -19,8 +19,9 @@ from typing import Any
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-RENDER_MARKER = "# rendered by functions/runtime/dapr_resources.py; do not edit\n"
+from functions.runtime.resources import REPO_ROOT
+
+RENDER_MARKER = "# rendered by functions/launcher/render.py; do not edit\n"
 _SOURCES = ("dapr/components", "bindings", "dapr/subscriptions", "dapr/resiliency.yaml")
 
 

@@ -18,13 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from functions.runtime.binaries import DaprBinaries, dapr_binaries
-from functions.runtime.dapr_resources import config_path, render_resources, write_secrets_file
-from functions.runtime.processes import ManagedProcess, free_port, http_ok, wait_until
-from functions.runtime.sidecars import Daprd, Scheduler
+from functions.apps import APP_IDS
+from functions.launcher.binaries import DaprBinaries, dapr_binaries
+from functions.launcher.processes import ManagedProcess, free_port, http_ok, wait_until
+from functions.launcher.render import config_path, render_resources, write_secrets_file
+from functions.launcher.sidecars import Daprd, Scheduler
 from functions.shared.db import make_engine, migrate
 from functions.shared.settings import Settings
-from functions.wsgi import APP_IDS
 
 HUB_THREADS = 1100  # each WebSocket holds a gunicorn thread
 

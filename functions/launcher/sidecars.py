@@ -13,9 +13,9 @@ from typing import Any
 
 import requests
 
-from functions.runtime.binaries import DaprBinaries, dapr_binaries
-from functions.runtime.dapr_resources import pod_name
-from functions.runtime.processes import ManagedProcess, free_port, http_ok, wait_until
+from functions.launcher.binaries import DaprBinaries, dapr_binaries
+from functions.launcher.processes import ManagedProcess, free_port, http_ok, wait_until
+from functions.launcher.render import pod_name
 
 _ERROR_LINE = re.compile(r"level=(error|fatal)|\"level\":\"(error|fatal)\"", re.IGNORECASE)
 

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from functions.recurring.instances import TaskSnapshot, next_instance
 from functions.recurring.models import Series
-from functions.shared.context import AppContext, UnitOfWork
+from functions.recurring.snapshots import TaskSnapshot, next_instance
+from functions.shared.context import UnitOfWork
 from functions.shared.events import Event, EventType, PoisonEvent, Topic, utcnow
 from functions.shared.idempotency import insert_new
 from functions.shared.recurrence import next_occurrence
@@ -22,7 +22,7 @@ from functions.shared.recurrence import next_occurrence
 HANDLED = (EventType.TASK_COMPLETED, EventType.TASK_DELETED)
 
 
-def on_task_event(event: Event, uow: UnitOfWork, _ctx: AppContext | None = None) -> None:
+def on_task_event(event: Event, uow: UnitOfWork) -> None:
     task = TaskSnapshot.from_payload(event.payload)
     if event.event_type == EventType.TASK_COMPLETED:
         schedule_next(task, uow)

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import Client
 
+from functions.apps import APP_IDS, attach_relay, build_app
 from functions.runtime.broker import BrokerPublisher
 from functions.runtime.resources import DEFAULT_RESOURCE_DIRS
 from functions.runtime.router import Router
@@ -24,7 +25,6 @@ from functions.runtime.runtime import Runtime
 from functions.shared.context import AppContext
 from functions.shared.logs import configure_logging
 from functions.shared.settings import Settings
-from functions.wsgi import APP_IDS, attach_relay, build_app
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,8 @@ class Platform:
 
     def goodbye(self) -> None:
         """First step of a shutdown: let apps close long-lived connections (hub: 1001)."""
-        for app in self.apps.values():
-            hook = app.extensions.get("todomesh_goodbye")
-            if hook:
-                hook()
+        for ctx in self.contexts.values():
+            ctx.goodbye()
 
     def stop(self) -> None:
         self.goodbye()

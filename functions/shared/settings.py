@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,24 +100,3 @@ def _convert(type_name: Any, raw: str, name: str) -> Any:
     except ValueError as exc:
         raise ValueError(f"{name}={raw!r} is not a valid {kind}") from exc
     return raw
-
-
-_current: ContextVar[Settings | None] = ContextVar("todomesh_settings", default=None)
-
-
-@contextmanager
-def use_settings(settings: Settings) -> Iterator[Settings]:
-    """Make `settings` what `current_settings()` returns inside this block.
-
-    The embedded runtime builds functions-framework apps, whose factory takes no
-    arguments, inside this block; everywhere else settings come from the environment.
-    """
-    token = _current.set(settings)
-    try:
-        yield settings
-    finally:
-        _current.reset(token)
-
-
-def current_settings() -> Settings:
-    return _current.get() or Settings.from_env()

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from flask import Flask, Response, send_file
 
-from functions.shared.consumer import init_app
 from functions.shared.context import AppContext, build_context
 from functions.shared.health import Check
 from functions.shared.outbox import outbox_lag
 from functions.shared.retention import Pruner
 from functions.shared.settings import Settings
 from functions.shared.sidecar import DaprClient
+from functions.shared.wiring import init_app
 from functions.todo.api import api
 from functions.todo.dead_letters import dead_letter_routes, prune_dead_letters
 from functions.todo.models import Outbox, ProcessedEvent
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         client = DaprClient(settings)
         checks.append(Check("sidecar", lambda: _require(client.healthy()), critical=False))
         if settings.reminder_mode == "jobs":
-            app.extensions["reminder_jobs"] = ReminderJobs(client)
+            ctx.provide(ReminderJobs(client))
     init_app(app, ctx, checks)
     app.register_blueprint(api)
     app.register_blueprint(dead_letter_routes)

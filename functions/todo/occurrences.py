@@ -12,7 +12,7 @@ from functions.shared.context import UnitOfWork
 from functions.shared.events import EventType, PoisonEvent, payload_moment, utcnow
 from functions.shared.problems import ValidationFailed
 from functions.todo.models import Task
-from functions.todo.service import Change, tell
+from functions.todo.service import Change, emit_change
 from functions.todo.validation import WRITABLE, task_fields
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | 
         setattr(task, name, value if value is not None or name != "tags" else [])
     uow.session.add(task)
     reminder = EventType.REMINDER_SCHEDULED if task.reminder_time else None
-    tell(uow, Change(task, EventType.TASK_CREATED, reminder))
+    emit_change(uow, Change(task, EventType.TASK_CREATED, reminder))
     return task
 
 

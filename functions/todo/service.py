@@ -21,41 +21,14 @@ from functions.shared.events import (
     Event,
     EventType,
     Topic,
-    isoformat_or_none,
     utcnow,
 )
 from functions.shared.problems import Problem, ValidationFailed
+from functions.todo.commands import CompleteTask, CreateTask, DeleteTask, UpdateTask
 from functions.todo.models import Task
+from functions.todo.reminders import reminder_event
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CreateTask:
-    user_id: str
-    fields: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class UpdateTask:
-    user_id: str
-    task_id: str
-    fields: dict[str, Any]
-    if_match: str | None = None
-
-
-@dataclass(frozen=True)
-class CompleteTask:
-    user_id: str
-    task_id: str
-    if_match: str | None = None
-
-
-@dataclass(frozen=True)
-class DeleteTask:
-    user_id: str
-    task_id: str
-    if_match: str | None = None
 
 
 @dataclass
@@ -87,7 +60,7 @@ def create_task(cmd: CreateTask, uow: UnitOfWork) -> Task:
     _number_series(task)
     uow.session.add(task)
     reminder = EventType.REMINDER_SCHEDULED if task.reminder_time else None
-    tell(uow, Change(task, EventType.TASK_CREATED, reminder))
+    emit_change(uow, Change(task, EventType.TASK_CREATED, reminder))
     return task
 
 
@@ -114,7 +87,7 @@ def update_task(cmd: UpdateTask, uow: UnitOfWork) -> Task:
         elif old_reminder:
             change.reminder, change.cleared_reminder = EventType.REMINDER_CANCELLED, old_reminder
     _bump(task)
-    tell(uow, change)
+    emit_change(uow, change)
     return task
 
 
@@ -127,7 +100,7 @@ def complete_task(cmd: CompleteTask, uow: UnitOfWork) -> Task:
     task.status, task.completed_at = "complete", utcnow()
     reminder = _pending_reminder_cancelled(task)
     _bump(task)
-    tell(uow, Change(task, EventType.TASK_COMPLETED, reminder))
+    emit_change(uow, Change(task, EventType.TASK_COMPLETED, reminder))
     return task
 
 
@@ -138,7 +111,7 @@ def delete_task(cmd: DeleteTask, uow: UnitOfWork) -> Task:
     reminder = _pending_reminder_cancelled(task) if task.status != "complete" else None
     task.deleted_at = utcnow()
     _bump(task)
-    tell(uow, Change(task, EventType.TASK_DELETED, reminder))
+    emit_change(uow, Change(task, EventType.TASK_DELETED, reminder))
     return task
 
 
@@ -151,20 +124,6 @@ def load_task(session: Session, user_id: str, task_id: str, for_update: bool = F
     if task is None:
         raise Problem(404, "Not Found", f"Task {task_id} does not exist.")
     return task
-
-
-def reminder_event(
-    event_type: EventType, task: Task, reminder_time: datetime | None = None
-) -> Event:
-    reminder_time = reminder_time or task.reminder_time
-    payload = {
-        "task_id": task.id,
-        "user_id": task.user_id,
-        "title": task.title,
-        "reminder_time": isoformat_or_none(reminder_time),
-        "due_date": isoformat_or_none(task.due_date),
-    }
-    return Event(event_type, task.id, task.user_id, payload)
 
 
 def _apply(session: Session, task: Task, fields: dict[str, Any]) -> None:
@@ -216,7 +175,8 @@ def _bump(task: Task) -> None:
     task.updated_at = utcnow()
 
 
-def tell(uow: UnitOfWork, change: Change) -> None:
+def emit_change(uow: UnitOfWork, change: Change) -> None:
+    """Tell what `change` did as events, written to the outbox with this unit of work."""
     uow.session.flush()
     task = change.task
     log.info(

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from functions.shared.consumer import EXTENSION
 from functions.shared.settings import Settings
+from functions.shared.wiring import context
 from functions.todo import create_app
 
 
@@ -19,7 +19,7 @@ from functions.todo import create_app
 def todo_app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     yield app
-    app.extensions[EXTENSION].stop()
+    context(app).stop()
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def bob(client: FlaskClient) -> Api:
 @pytest.fixture
 def outbox(todo_app: Flask) -> Any:
     """Read what the service wrote to its outbox: `outbox()` -> [(topic, key, envelope)]."""
-    ctx = todo_app.extensions[EXTENSION]
+    ctx = context(todo_app)
 
     def read() -> list[tuple[str, str, dict[str, Any]]]:
         with ctx.sessions() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from functions.shared.wiring import context
 from tests.api.conftest import Api
 
 PROBLEM = "application/problem+json"
@@ -126,4 +127,4 @@ def test_sidecar_routes_need_the_app_api_token_when_one_is_set(settings, outbox)
         assert refused.content_type == PROBLEM
     allowed = client.post("/reminder-sweep", json={}, headers={"dapr-api-token": "s3cret"})
     assert allowed.get_json() == {"fired": 0}
-    app.extensions["todomesh"].stop()
+    context(app).stop()

@@ -18,9 +18,9 @@ from werkzeug.serving import make_server
 from functions.hub import create_app
 from functions.hub.connections import Connections
 from functions.hub.replay import Message
-from functions.shared.consumer import EXTENSION
 from functions.shared.events import Event
 from functions.shared.settings import Settings
+from functions.shared.wiring import context, provided
 
 CE_JSON = {"Content-Type": "application/cloudevents+json"}
 
@@ -37,7 +37,7 @@ class ServedHub:
 
     @property
     def connections(self) -> Connections:
-        return self.app.extensions["hub_connections"]
+        return provided(Connections, self.app)
 
     def url(self, path_user: str, **query: Any) -> str:
         params = "&".join(f"{k}={v}" for k, v in query.items())
@@ -89,7 +89,7 @@ class ServedHub:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(10)
-        self.app.extensions[EXTENSION].stop()
+        context(self.app).stop()
 
 
 @pytest.fixture
@@ -239,7 +239,7 @@ def test_dead_connections_are_pinged_and_dropped(serve: Callable[..., ServedHub]
 def test_close_all_says_going_away_to_every_client(serve: Callable[..., ServedHub]) -> None:
     hub = serve()
     clients = [hub.connect(user)[0] for user in ("ann", "ann", "bob")]
-    assert hub.app.extensions["hub_connections"].close_all(1001, timeout=5) == 3
+    assert provided(Connections, hub.app).close_all(1001, timeout=5) == 3
     for ws in clients:
         opcode, data = ws.recv_data(control_frame=True)
         assert opcode == websocket.ABNF.OPCODE_CLOSE

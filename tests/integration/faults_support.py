@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from functions.runtime.processes import ManagedProcess
+from functions.launcher.processes import ManagedProcess
 from tests.integration.kafka_reader import TopicReader
 from tests.support.envelopes import cloud_event, publish, task_payload
 

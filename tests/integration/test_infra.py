@@ -18,8 +18,8 @@ from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer
 from confluent_kafka.admin import AdminClient
 from sqlalchemy import create_engine, text
 
-from functions.runtime.dapr_resources import pod_name, render_resources, write_secrets_file
-from functions.runtime.processes import free_port, wait_until
+from functions.launcher.processes import free_port, wait_until
+from functions.launcher.render import pod_name, render_resources, write_secrets_file
 from tests.support.envelopes import cloud_event, publish
 from tests.support.services import Daprd, Scheduler
 from tests.support.stub_app import StubApp

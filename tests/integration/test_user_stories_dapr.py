@@ -23,7 +23,7 @@ import pytest
 import requests
 import websocket
 
-from functions.runtime.selfhosted import SelfHostedPlatform
+from functions.launcher.selfhosted import SelfHostedPlatform
 from tests.contract.contract import validate_event
 from tests.integration.kafka_reader import Record, TopicReader
 from tests.support.mail import Mailbox

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from functions.runtime.processes import ManagedProcess, free_port, wait_until
+from functions.launcher.processes import ManagedProcess, free_port, wait_until
 
 
 class PlatformProcess:

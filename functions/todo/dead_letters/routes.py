@@ -1,64 +1,42 @@
-"""Dead letters: every `<topic>-dlq` lands here, to be looked at and replayed.
-
-A subscription sends what it gives up on (`DROP`, or inbound retries run out
-during a long outage) to `<topic>-dlq`. todo subscribes to every dead-letter
-topic (`dapr/subscriptions/todo-*-dlq.yaml`) and keeps one row per (topic, event
-id). Administrators:
-
-- `GET /api/admin/dead-letters?topic=&state=&limit=&cursor=` list them, oldest first;
-- `POST /api/admin/dead-letters/<id>/replay` republishes one to its original topic;
-- `POST /api/admin/dead-letters/replay` `{"topic": ...}` replays every `dead` one
-  (at most `REPLAY_BATCH` per call; `remaining` says how many are left).
-
-A replay goes through the outbox, in the transaction that marks the letter
-`replayed`, with the event's own id and partition key. Consumers dedupe by event
-id, so it changes only those that never processed it; a poison event is simply
-dead-lettered again (`times_dead` grows). A task-updates letter older than the
-task's current version is `superseded` instead: the hub's clients already have a
-newer state, and an old snapshot pushed live would roll their view back. A body
-that is no CloudEvent is `kept` for reading, never replayed.
-
-The dead-letter subscriptions send what todo cannot store to `PARKED_TOPIC`,
-which nothing consumes: a terminal stop, so no letter circles forever (daprd
-dead-letters an unparseable message without calling the app).
-"""
+"""The dead-letter routes: daprd delivers each `<topic>-dlq` here; administrators list and
+replay what was kept (see `functions.todo.dead_letters`)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from cloudevents.http import from_http
 from flask import Blueprint, Response, g, jsonify, request
 from prometheus_client import Counter
-from sqlalchemy import Select, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from functions.shared import web
-from functions.shared.consumer import DropEvent, RetryEvent, context, require_dapr
-from functions.shared.context import AppContext, UnitOfWork
+from functions.shared.consumer import require_dapr
 from functions.shared.db import is_unavailable
-from functions.shared.events import Topic, utcnow
-from functions.shared.idempotency import insert_new
 from functions.shared.problems import Problem, ValidationFailed
-from functions.todo.models import DLQ_SUFFIX, DeadLetter, Task
+from functions.shared.replies import DropEvent, RetryEvent
+from functions.shared.wiring import context
+from functions.todo.dead_letters.keeping import (
+    DEAD,
+    DLQ_TOPICS,
+    KEPT,
+    REPLAYED,
+    SUPERSEDED,
+    SUPERSEDED_DETAIL,
+    newer_version,
+    record,
+    replay,
+    unreplayable,
+)
+from functions.todo.dead_letters.queries import DeadLetterQuery, list_dead_letters
+from functions.todo.models import DeadLetter
 
 log = logging.getLogger(__name__)
-DEAD, REPLAYED, KEPT, SUPERSEDED = "dead", "replayed", "kept", "superseded"
-STATES = (DEAD, REPLAYED, KEPT, SUPERSEDED)
-DLQ_TOPICS = tuple(f"{topic}{DLQ_SUFFIX}" for topic in Topic)
-PARKED_TOPIC = "dead-letters-parked"
-SUPERSEDED_DETAIL = "The task has changed since; this older snapshot would roll live views back"
 REPLAY_BATCH = 500
 MAX_RAW_CHARS = 64 * 1024
 # What daprd adds to an envelope on delivery; a replay publishes the event as it was.
 DAPR_DELIVERY_FIELDS = frozenset({"pubsubname", "topic", "traceid"})
-# The outbox's column sizes: a foreign event with a longer id or key cannot go back.
-MAX_EVENT_ID, MAX_KEY = 36, 64
 
 RECEIVED = Counter(
     "todomesh_dead_letters_total", "Dead letters received from a dead-letter topic", ["topic"]
@@ -113,13 +91,13 @@ def replay_one(letter_id: int) -> tuple[Response, int]:
         if letter is None:
             raise Problem(404, "Not Found", f"No dead letter {letter_id}.")
         if letter.state == KEPT:
-            reason = _unreplayable(letter.envelope, letter.event_id, letter.partition_key)
+            reason = unreplayable(letter.envelope, letter.event_id, letter.partition_key)
             raise Problem(409, "Cannot be replayed", reason)
         if letter.state == REPLAYED:
             raise Problem(409, "Already replayed", "It was replayed and has not come back since.")
         if letter.state == SUPERSEDED:
             raise Problem(409, "Superseded", f"{SUPERSEDED_DETAIL}.")
-        newer = _newer_version(uow.session, letter)
+        newer = newer_version(uow.session, letter)
         if newer is None:
             replay(letter, uow)
         else:
@@ -150,7 +128,7 @@ def replay_many() -> tuple[Response, int]:
     superseded = 0
     with context().unit_of_work() as uow:
         for letter in uow.session.scalars(batch):
-            if _newer_version(uow.session, letter) is not None:
+            if newer_version(uow.session, letter) is not None:
                 letter.state = SUPERSEDED
                 superseded += 1
             else:
@@ -161,102 +139,6 @@ def replay_many() -> tuple[Response, int]:
     for dlq in replayed:
         REPLAYED_TOTAL.labels(dlq).inc()
     return jsonify(replayed=len(replayed), superseded=superseded, remaining=remaining), 202
-
-
-def record(session: Session, topic: str, envelope: dict[str, Any]) -> tuple[DeadLetter, bool]:
-    """Keep a dead letter once per (topic, event id); return it and whether it arrived
-    (new, or back after a replay) rather than being a redelivery."""
-    now = utcnow()
-    event_id = str(envelope.get("id") or "")[:128] or _digest(envelope)
-    key = _key_of(envelope)[:128]
-    new = insert_new(
-        session,
-        DeadLetter,
-        topic=topic,
-        event_id=event_id,
-        event_type=str(envelope.get("type") or "unknown")[:128],
-        partition_key=key,
-        envelope=envelope,
-        state=KEPT if _unreplayable(envelope, event_id, key) else DEAD,
-        times_dead=1,
-        replays=0,
-        first_dead_at=now,
-        last_dead_at=now,
-    )
-    letter = session.scalars(
-        select(DeadLetter)
-        .where(DeadLetter.topic == topic, DeadLetter.event_id == event_id)
-        .with_for_update()
-    ).one()
-    if new:
-        return letter, True
-    if letter.state == REPLAYED:
-        letter.state, letter.last_dead_at = DEAD, now
-        letter.times_dead += 1
-        return letter, True
-    return letter, False
-
-
-def replay(letter: DeadLetter, uow: UnitOfWork) -> None:
-    """Republish `letter` to its original topic when `uow` commits."""
-    uow.republish(letter.original_topic, letter.partition_key, letter.envelope)
-    letter.state, letter.replayed_at = REPLAYED, utcnow()
-    letter.replays += 1
-
-
-def prune_dead_letters(ctx: AppContext, retention_days: float) -> int:
-    """Forget settled letters (replayed, superseded, kept) not seen for `retention_days`;
-    `dead` ones wait for an operator, however old."""
-    cutoff = utcnow() - timedelta(days=retention_days)
-    with ctx.sessions.begin() as session:
-        result = session.execute(
-            delete(DeadLetter).where(DeadLetter.state != DEAD, DeadLetter.last_dead_at < cutoff)
-        )
-    return int(result.rowcount or 0)
-
-
-@dataclass(frozen=True)
-class DeadLetterQuery:
-    topic: str | None = None
-    state: str | None = None
-    limit: int = web.DEFAULT_LIMIT
-    cursor: tuple[Any, int] | None = None
-
-    @classmethod
-    def from_args(cls, args: Any) -> DeadLetterQuery:
-        """Validate `topic`, `state`, `limit`, `cursor`: one 422 names every bad one."""
-        values = web.query_values(
-            args,
-            {
-                "topic": web.one_of(DLQ_TOPICS),
-                "state": web.one_of(STATES),
-                "limit": web.limit,
-                "cursor": partial(web.moment_cursor, key_type=int),
-            },
-        )
-        return cls(**values)
-
-
-def list_dead_letters(
-    session: Session, query: DeadLetterQuery
-) -> tuple[list[DeadLetter], str | None]:
-    """One page, oldest first, and the next page's cursor (None at the end)."""
-    return web.fetch_page(
-        session, _statement(query), query.limit, lambda letter: (letter.first_dead_at, letter.id)
-    )
-
-
-def _statement(query: DeadLetterQuery) -> Select[tuple[DeadLetter]]:
-    statement = select(DeadLetter)
-    if query.topic:
-        statement = statement.where(DeadLetter.topic == query.topic)
-    if query.state:
-        statement = statement.where(DeadLetter.state == query.state)
-    if query.cursor:
-        statement = statement.where(
-            web.after_cursor(query.cursor, DeadLetter.first_dead_at, DeadLetter.id)
-        )
-    return statement.order_by(DeadLetter.first_dead_at, DeadLetter.id)
 
 
 def _envelope() -> dict[str, Any]:
@@ -276,36 +158,3 @@ def _envelope() -> dict[str, Any]:
     if data is not None:
         envelope["data"] = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     return envelope
-
-
-def _key_of(envelope: dict[str, Any]) -> str:
-    data = envelope.get("data")
-    task_id = data.get("task_id") if isinstance(data, dict) else None
-    return str(envelope.get("subject") or task_id or envelope.get("id") or "")
-
-
-def _digest(envelope: dict[str, Any]) -> str:
-    raw = str(envelope.get("raw", envelope)).encode()
-    return "sha256:" + hashlib.sha256(raw).hexdigest()[:32]
-
-
-def _unreplayable(envelope: dict[str, Any], event_id: str, key: str) -> str | None:
-    """Why a letter can never be republished as it is, if it cannot."""
-    if "specversion" not in envelope:
-        return "It is not a CloudEvent; it is kept only to be read."
-    if len(event_id) > MAX_EVENT_ID or len(key) > MAX_KEY:
-        return "Its id or partition key is longer than any event of this platform."
-    return None
-
-
-def _newer_version(session: Session, letter: DeadLetter) -> int | None:
-    """The task's current version when a task-updates letter carries an older snapshot."""
-    if letter.original_topic != Topic.TASK_UPDATES:
-        return None
-    data = letter.envelope.get("data")
-    payload = data.get("payload") if isinstance(data, dict) else None
-    version = payload.get("version") if isinstance(payload, dict) else None
-    if not isinstance(version, int):
-        return None
-    task = session.get(Task, letter.partition_key)
-    return task.version if task is not None and task.version > version else None
