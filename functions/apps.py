@@ -1,6 +1,6 @@
 """The five apps by id: build one with its settings, and attach its outbox relay.
 
-Both entry points build apps here: `functions.wsgi` (one app per process,
+Both entry points build apps here: `functions.asgi` (one app per process,
 under gunicorn, beside its daprd) and the embedded platform
 (`functions.runtime.platform`, every app in one process).
 """

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--data-dir", type=Path, help="SQLite files and the event log")
-    dev.add_argument("--threads", type=int, default=256, help="threads; each WebSocket holds one")
+    dev.add_argument("--threads", type=int, default=64, help="threads serving the HTTP API")
 
     up = commands.add_parser("up", help="every app with its own daprd (needs `task infra`)")
     up.add_argument("--dapr", action="store_true", required=True, help="the self-hosted Dapr mode")

@@ -26,8 +26,6 @@ from functions.launcher.sidecars import Daprd, Scheduler
 from functions.shared.db import make_engine, migrate
 from functions.shared.settings import Settings
 
-HUB_THREADS = 1100  # each WebSocket holds a gunicorn thread
-
 
 @dataclass(frozen=True)
 class Addresses:
@@ -144,7 +142,6 @@ class SelfHostedPlatform:
             "PORT": str(port),
             "TODOMESH_MODE": "dapr",
             "DAPR_HTTP_PORT": str(sidecar.http_port),
-            "GUNICORN_THREADS": str(HUB_THREADS if app_id == "hub" else 16),
             **self.env,
             **token,
         }
@@ -157,7 +154,6 @@ class SelfHostedPlatform:
             "python:functions.gunicorn_conf",
             "--bind",
             f"127.0.0.1:{port}",
-            "functions.wsgi:create_app()",
         ]
         app = ManagedProcess(argv, log_file=self.work_dir / f"{log_name or app_id}.log", env=env)
         return Member(app_id, port, app, sidecar)

@@ -30,13 +30,19 @@ class ValidationFailed(Problem):
         super().__init__(422, "Validation failed", f"Invalid fields: {fields}", errors=errors)
 
 
-def problem_response(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
+def problem_body(status: int, title: str, detail: str | None, instance: str, **extra: Any) -> str:
+    """The RFC 9457 document, as JSON text."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
-    body["instance"] = request.path
+    body["instance"] = instance
     body.update(extra)
-    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    return json.dumps(body)
+
+
+def problem_response(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
+    body = problem_body(status, title, detail, request.path, **extra)
+    return Response(body, status=status, mimetype=PROBLEM_JSON)
 
 
 def register_problem_handlers(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -116,20 +117,20 @@ def test_replicas_on_one_database_share_the_seq_and_each_fans_out(make_hub: Any)
     replicas = [make_hub(), make_hub()]
     event = created()
     received: dict[int, list[int]] = {}
-    with (
-        provided(Connections, replicas[0]).connect("ann") as c0,
-        provided(Connections, replicas[1]).connect("ann") as c1,
-    ):
-        threads = [
-            threading.Thread(target=deliver, args=(r.test_client(), event)) for r in replicas
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-        for index, conn in enumerate((c0, c1)):
-            message = conn.take(5)
-            received[index] = [message.seq] if message else []
+
+    async def both_replicas_deliver() -> None:
+        async with (
+            provided(Connections, replicas[0]).connect("ann") as c0,
+            provided(Connections, replicas[1]).connect("ann") as c1,
+        ):
+            await asyncio.gather(
+                *(asyncio.to_thread(deliver, r.test_client(), event) for r in replicas)
+            )
+            for index, conn in enumerate((c0, c1)):
+                message = await asyncio.wait_for(conn.take(), 5)
+                received[index] = [message.seq] if message else []
+
+    asyncio.run(both_replicas_deliver())
     assert received == {0: [1], 1: [1]}
     assert log_of(replicas[0], "ann") == [(1, "task.created", event.event_id)]
 

@@ -8,32 +8,40 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 import websocket
-from flask import Flask
-from werkzeug.serving import make_server
 
 from functions.hub import create_app
 from functions.hub.connections import Connections
 from functions.hub.replay import Message
+from functions.shared.asgi import AsgiParts, front
 from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
+from tests.support.asgi_server import serve_asgi
 
 CE_JSON = {"Content-Type": "application/cloudevents+json"}
 
 
 class ServedHub:
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    """The hub's ASGI front (WebSockets and the Flask side) served by uvicorn; every
+    client, raw socket and thread a test opens through it is closed by `stop()`."""
+
+    def __init__(self, settings: Settings, stack: ExitStack) -> None:
+        self.app = create_app(settings)
+        ctx = context(self.app)
+        asgi = front(self.app, [ctx.get(AsgiParts)], start=ctx.start, stop=ctx.stop)
+        self.served = stack.enter_context(serve_asgi(asgi, settings))
         self.clients: list[websocket.WebSocket] = []
         self.sockets: list[socket.socket] = []
         self.threads: list[threading.Thread] = []
+
+    @property
+    def port(self) -> int:
+        return self.served.port
 
     @property
     def connections(self) -> Connections:
@@ -41,19 +49,18 @@ class ServedHub:
 
     def url(self, path_user: str, **query: Any) -> str:
         params = "&".join(f"{k}={v}" for k, v in query.items())
-        return f"ws://127.0.0.1:{self.server.server_port}/ws/{path_user}" + (
-            f"?{params}" if params else ""
-        )
+        return f"ws://127.0.0.1:{self.port}/ws/{path_user}" + (f"?{params}" if params else "")
 
     def open(self, url: str, **options: Any) -> websocket.WebSocket:
         """A WebSocket client that `stop()` closes, whatever the test does with it."""
-        ws = websocket.create_connection(url, timeout=10, **options)
+        ws = websocket.WebSocket()
         self.clients.append(ws)
+        ws.connect(url, timeout=10, **options)
         return ws
 
     def open_raw(self) -> socket.socket:
         """A plain TCP connection to the hub that `stop()` closes."""
-        raw = socket.create_connection(("127.0.0.1", self.server.server_port), timeout=10)
+        raw = socket.create_connection(("127.0.0.1", self.port), timeout=10)
         self.sockets.append(raw)
         return raw
 
@@ -79,36 +86,35 @@ class ServedHub:
         assert response.get_json() == {"status": "SUCCESS"}
 
     def stop(self) -> None:
-        self.connections.close_all(1001, timeout=5)
         for ws in self.clients:
             close_client(ws)
         for raw in self.sockets:
             raw.close()
         for thread in self.threads:
             thread.join(10)
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(10)
-        context(self.app).stop()
 
 
 @pytest.fixture
 def serve(tmp_path: Any) -> Iterator[Callable[..., ServedHub]]:
     hubs: list[ServedHub] = []
+    with ExitStack() as stack:
 
-    def start(**changes: Any) -> ServedHub:
-        settings = Settings(data_dir=tmp_path / "data").replace(**changes)
-        hubs.append(ServedHub(create_app(settings)))
-        return hubs[-1]
+        def start(**changes: Any) -> ServedHub:
+            settings = Settings(data_dir=tmp_path / "data").replace(**changes)
+            hubs.append(ServedHub(settings, stack))
+            return hubs[-1]
 
-    yield start
-    for hub in hubs:
-        hub.stop()
+        try:
+            yield start
+        finally:
+            for hub in hubs:
+                hub.stop()
 
 
 def close_client(ws: websocket.WebSocket) -> None:
     try:
-        ws.close(timeout=1)
+        if ws.connected:
+            ws.close(timeout=1)
     except (websocket.WebSocketException, OSError):
         pass
     finally:
@@ -193,7 +199,6 @@ def test_a_slow_client_is_dropped_without_stalling_the_others(
     serve: Callable[..., ServedHub],
 ) -> None:
     hub = serve(hub_queue_size=4)
-    hub.connections.abort_after = 0.5
     quick, _ = hub.connect("ann")
     slow = hub.open(
         hub.url("ann"),
