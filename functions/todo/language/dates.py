@@ -159,7 +159,8 @@ RULES = (
          _weekday),
     Rule(compile_(rf"{L}{CUE}(?P<rel>this|next)\s+(?P<unit>week|month|year|weekend){R}"), _period),
     Rule(compile_(rf"{L}{CUE}(?:(?:on|at|over)\s+)?the\s+weekend{R}"), _the_weekend),
-    Rule(compile_(rf"{L}{CUE}end\s+of\s+(?:the\s+)?(?P<what>month|year|next\s+month|{MONTH}){R}"),
+    Rule(compile_(rf"""{L}{CUE}(?:the\s+)?end\s+of\s+(?:the\s+)?
+        (?P<what>month|year|next\s+month|{MONTH}){R}"""),
          _end_of),
     Rule(compile_(rf"{L}{CUE}(?P<what>eom|eoy){R}"), _end_of),
     Rule(compile_(rf"{L}{CUE}mid[\s-]*(?P<what>month|{MONTH}){R}"), _mid),

@@ -82,7 +82,7 @@ def _due(firsts: dict[str, Hit], mods: list[Hit], clock: Clock) -> tuple[Due | N
     value = getattr(firsts.get("time"), "value", None)
     if isinstance(value, times.Moment):
         at = value.at.replace(second=0, microsecond=0)
-        return Due(at.date(), at.time().replace(fold=0), clock.timezone), None
+        return Due.of(at.date(), at.time().replace(fold=0), clock.timezone), None
     wall = None if value is None else value.wall
     if value is not None and day is None:
         day = value.day
@@ -92,10 +92,10 @@ def _due(firsts: dict[str, Hit], mods: list[Hit], clock: Clock) -> tuple[Due | N
         start = bounds.start or day or clock.today
         wall = wall or rule.implied_time
         first = first_occurrence(rule, start, wall, clock)
-        return Due(first, wall, clock.timezone), rrule_text(rule, bounds, start, clock.timezone)
+        return Due.of(first, wall, clock.timezone), rrule_text(rule, bounds, start, clock.timezone)
     if day is None and wall is not None:
         day = clock.next_wall(wall)
-    return (None if day is None else Due(day, wall, clock.timezone)), None
+    return (None if day is None else Due.of(day, wall, clock.timezone)), None
 
 
 def _bounds(mods: list[Hit]) -> Bounds:

@@ -31,6 +31,14 @@ class Due:
     time: time | None
     timezone: str
 
+    @classmethod
+    def of(cls, day: date, wall: time | None, timezone: str) -> Due:
+        """A due whose wall time is a real one: a time in a spring-forward gap moves on."""
+        if wall is None:
+            return cls(day, None, timezone)
+        moment = wall_to_aware(datetime.combine(day, wall), timezone)
+        return cls(moment.date(), moment.time().replace(tzinfo=None, fold=0), timezone)
+
     @property
     def all_day(self) -> bool:
         return self.time is None

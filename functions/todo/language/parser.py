@@ -31,7 +31,7 @@ AUXILIARIES = frozenset(
     "do does did can could would will should shall is are am was were have has may might".split()
 )
 PRONOUNS = frozenset("you u i we they he she it there this that".split())
-_WORDS = re.compile(r"[\w']+")
+_WORDS = re.compile(r"[\w'’]+")
 _LIST_ONLY = frozenset({"date", "tag", "priority"})
 
 
@@ -115,6 +115,6 @@ def _reads_as_chat(scan: Scan, command: Command, hits: tuple) -> bool:
     words = [w.lower() for w in _WORDS.findall(scan.text)]
     if not words or " ".join(words) in GREETINGS or scan.text.rstrip().endswith("?"):
         return True
-    if words[0] in QUESTION_WORDS:
+    if re.split(r"['’]", words[0])[0] in QUESTION_WORDS:
         return True
     return words[0] in AUXILIARIES and len(words) > 1 and words[1] in PRONOUNS

@@ -60,7 +60,9 @@ def first_occurrence(rule: RuleValue, start: date, wall: time | None, clock: Clo
     """The first date of the series on or after ``start`` (and not before now)."""
     anchor = datetime.combine(start, wall or time(0))
     floor = max(anchor, clock.wall_now if wall else datetime.combine(clock.today, time(0)))
-    found = rrulestr(rule.body(), dtstart=anchor).after(floor, inc=True)
+    # Interval 1 here: "every 2 weeks on monday" said on a Tuesday starts next Monday, and
+    # the series then counts its fortnights from that first due date.
+    found = rrulestr(replace(rule, interval=1).body(), dtstart=anchor).after(floor, inc=True)
     return found.date() if found is not None else start
 
 

@@ -57,6 +57,9 @@ def _modifier(value: Any) -> dict[str, Any]:
 
 
 def keyword_span(original: str, start: int, end: int, intent: str) -> Span:
+    text = original[start:end]
+    start += len(text) - len(text.lstrip())
+    end -= len(text) - len(text.rstrip())
     return Span(start, end, "intent", original[start:end], intent)
 
 
