@@ -55,7 +55,7 @@ def _body(parts: dict[str, str], unit: str, interval: int) -> str:
         nth = _join([_nth_day(d) for d in days])
         return f"every {nth}" if interval == 1 else f"{_every(unit, interval)} on the {nth}"
     if unit == "month" and monthdays:
-        return f"{_every(unit, interval)} on the {_join([_ordinal(d) for d in monthdays])}"
+        return f"{_every(unit, interval)} on the {_join([_monthday(d) for d in monthdays])}"
     if unit == "year" and months and monthdays:
         when = _join([f"{MONTH_NAMES[m - 1]} {d}" for m in months for d in monthdays])
         return f"{_every(unit, interval)} on {when}"
@@ -71,9 +71,13 @@ def _nth_day(code: str) -> str:
     return f"{_ordinal(int(number))} {day}"
 
 
+def _monthday(n: int) -> str:
+    return _ordinal(n) if n > 0 else f"{_ordinal(n)} day"
+
+
 def _ordinal(n: int) -> str:
     if n == -1:
-        return "last day" if False else "last"
+        return "last"
     if n < 0:
         return f"{_ordinal(-n)} to last"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
