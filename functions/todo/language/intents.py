@@ -81,7 +81,7 @@ COMMANDS = (
         |remember\s+to|don'?t\s+forget\s+to)(?:\s*:\s*|\s+)(?P<body>.+?)\s*""",
     ),
     ("add", rf"{LEAD}(?P<k1>task|todo|to-do)\s*:\s*(?P<body>.+?)\s*"),
-    ("add", rf"{LEAD}(?P<body>.+?)\s*"),
+    ("add", r"^\s*(?P<lead>(?:please|pls|plz|kindly)\s+)?(?P<body>.+?)\s*"),
 )
 PATTERNS = tuple((intent, re.compile(pattern, FLAGS | re.DOTALL)) for intent, pattern in COMMANDS)
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 KINDS = {"modifier": "recurrence", "shift": "date"}
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)])")
-_EDGE = re.compile(r"^[\s,;:\-–—]+|[\s,;:\-–—]+$")
+_EDGE = re.compile(r"^[\s,;:\-–—]+|[\s,;:.\-–—]+$")
+_ORPHAN = re.compile(r"[,;:]\s*(?=[,.;:!?]|$)")
 _DOUBLE = re.compile(r"([,;])\s*(?:[,;]\s*)+")
 
 
@@ -81,4 +82,4 @@ def tidy(text: str) -> str:
     text = " ".join(text.split())
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = _DOUBLE.sub(r"\1 ", text)
-    return _EDGE.sub("", text)
+    return _EDGE.sub("", _ORPHAN.sub("", text))
