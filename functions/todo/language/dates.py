@@ -158,7 +158,7 @@ RULES = (
     Rule(compile_(rf"{L}{CUE}(?:(?P<rel>this\s+coming|this|next|coming)\s+)?(?P<wd>{WEEKDAY}){R}"),
          _weekday),
     Rule(compile_(rf"{L}{CUE}(?P<rel>this|next)\s+(?P<unit>week|month|year|weekend){R}"), _period),
-    Rule(compile_(rf"{L}{CUE}(?:(?:on|at|over)\s+)?the\s+weekend{R}"), _the_weekend),
+    Rule(compile_(rf"{L}(?P<cue>(?:on|at|over|by|for|during)\s+)the\s+weekend{R}"), _the_weekend),
     Rule(compile_(rf"""{L}{CUE}(?:the\s+)?end\s+of\s+(?:the\s+)?
         (?P<what>month|year|next\s+month|{MONTH}){R}"""),
          _end_of),
