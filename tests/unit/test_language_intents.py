@@ -82,6 +82,14 @@ def test_list(text: str, query: Query) -> None:
     assert (parsed.intent, parsed.query, parsed.due) == ("list", query, None)
 
 
+def test_list_windows_seen_on_a_sunday() -> None:
+    sunday = datetime(2026, 3, 15, 10, 0, tzinfo=ZoneInfo(ZONE))
+    weekend = parse("show this weekend", sunday, ZONE).query
+    week = parse("what's due this week", sunday, ZONE).query
+    assert (weekend.due_from, weekend.due_to) == (date(2026, 3, 15), date(2026, 3, 16))  # type: ignore[union-attr]
+    assert (week.due_from, week.due_to) == (date(2026, 3, 9), date(2026, 3, 16))  # type: ignore[union-attr]
+
+
 def _target(text: str) -> tuple[str, dict | None]:
     parsed = parse(text, NOW, ZONE)
     return parsed.intent, parsed.target

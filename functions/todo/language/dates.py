@@ -11,7 +11,7 @@ coming Saturday (today on a weekend day), ``end of month`` the month's last day 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -34,33 +34,27 @@ from functions.todo.language.vocab import (
 )
 
 CUE = r"(?P<cue>due(?:\s+(?:on|by))?\s+|(?:on|by|for)\s+)?"
-UNIT_DAYS = {"day": 1, "week": 7, "weekend": 2}
 
 
 @dataclass(frozen=True)
 class DateValue:
-    """A day, with the period it names for list filters (``next week`` is 7 days)."""
+    """A day, and the period it names for list filters: [day, end) (``next week``: 7 days)."""
 
     day: date
-    unit: str = "day"
+    until: date | None = None
     label: str = ""
     query_only: bool = False
 
     @property
     def end(self) -> date:
-        if self.unit == "month":
-            return self.day + relativedelta(months=1, day=1)
-        if self.unit == "year":
-            return date(self.day.year + 1, 1, 1)
-        return self.day + timedelta(days=UNIT_DAYS[self.unit])
+        return self.until or self.day + timedelta(days=1)
 
 
 def _hit(m: re.Match[str], value: DateValue | None, weak: str | None = None) -> Hit | None:
     if value is None:
         return None
     label = key(m.group(0)[len(m.group("cue") or "") :])
-    return Hit(m.start(), m.end(), "date", DateValue(value.day, value.unit, label,
-                                                     value.query_only), weak)  # fmt: skip
+    return Hit(m.start(), m.end(), "date", replace(value, label=label), weak)
 
 
 def _relative_day(m: re.Match[str], clock: Clock) -> Hit | None:
@@ -97,16 +91,18 @@ def _the_weekend(m: re.Match[str], clock: Clock) -> Hit | None:
 def _period_value(rel: str, unit: str, today: date) -> DateValue:
     if unit == "weekend":
         saturday = today - timedelta(days=today.weekday()) + timedelta(days=5)
-        day = saturday + timedelta(days=7) if rel == "next" else max(saturday, today)
-        return DateValue(day, "weekend")
+        if rel == "next":
+            saturday += timedelta(days=7)
+        return DateValue(max(saturday, today), saturday + timedelta(days=2))
     start = {
         "week": today - timedelta(days=today.weekday()),
         "month": today.replace(day=1),
         "year": date(today.year, 1, 1),
     }[unit]
+    step = relativedelta(**{unit + "s": 1})
     if rel == "next":
-        return DateValue(start + relativedelta(**{unit + "s": 1}), unit)
-    return DateValue(start, unit, query_only=True)
+        return DateValue(start + step, start + 2 * step)
+    return DateValue(start, start + step, query_only=True)
 
 
 def _end_of(m: re.Match[str], clock: Clock) -> Hit | None:

@@ -15,7 +15,6 @@ from functions.todo.language.clock import Clock
 from functions.todo.language.hits import Hit, Rule, find_all, select
 from functions.todo.language.model import Due, Reminder, Shift
 from functions.todo.language.rules import Bounds, first_occurrence, rrule_text
-from functions.todo.language.spans import span_of
 
 WHEN = dates.RULES + times.RULES + offsets.RULES
 ADD = WHEN + tokens.RULES + recurrence.RULES + reminders.RULES
@@ -108,7 +107,3 @@ def _bounds(mods: list[Hit]) -> Bounds:
         found.pop("until", None)
         found.pop("length", None)
     return Bounds(**found)  # type: ignore[arg-type]
-
-
-def spans(found: Found, original: str, clock: Clock) -> list:
-    return [span_of(hit, original, found, clock) for hit in found.hits]

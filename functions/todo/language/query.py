@@ -10,6 +10,7 @@ filler (my, tasks, due, ...) become the free-text filter.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from functions.todo.language.clock import Clock
 from functions.todo.language.extract import QUERY, combine, find
@@ -43,36 +44,41 @@ def build(scan: Scan, region: tuple[int, int] | None, clock: Clock) -> tuple[Que
     text = scan.only(region)
     found = combine(find(text, clock, QUERY), clock, query=True)
     spans = [span_of(hit, scan.original, found, clock) for hit in found.hits]
-    status, overdue = None, False
-    for match in _STATUS.finditer(text):
-        if any(s.start < match.end() and match.start() < s.end for s in spans):
-            continue
-        word = STATUS[key(match.group("s"))]
-        overdue, status = overdue or word == "overdue", status or _status(word)
-        kind = "date" if word == "overdue" else "intent"
-        spans.append(Span(match.start(), match.end(), kind, match.group(0), word))
-    priority, tags = found.priority, list(found.tags)
-    for match in _LEVEL.finditer(text):
-        priority = priority or key(match.group("a") or match.group("b"))
-        spans.append(Span(match.start(), match.end(), "priority", match.group(0), priority))
-    for match in _TAGGED.finditer(text):
-        tags.append(match.group("t").lower())
-        spans.append(Span(match.start(), match.end(), "tag", match.group(0), tags[-1]))
+    spans += _words(text, _STATUS, spans, lambda m: STATUS[key(m.group("s"))])
+    spans += _words(text, _LEVEL, spans, lambda m: key(m.group("a") or m.group("b")))
+    spans += _words(text, _TAGGED, spans, lambda m: m.group("t").lower())
+    said = {s.value for s in spans if s.kind in ("intent", "date") and s.value in STATUS.values()}
+    status = next((s for s in ("complete", "in_progress", "pending") if s in said), None)
+    overdue = "overdue" in said
     window = found.query_dates[0] if found.query_dates else None
     rest = leftover(scan, region, [(s.start, s.end) for s in spans])
     words = [w for w in _WORD.findall(rest) if w.lower() not in FILLER]
     query = Query(
-        status=status,
+        status="pending" if overdue and status is None else status,
         overdue=overdue,
         window=window.label if window is not None else ("overdue" if overdue else None),
         due_from=None if window is None else window.day,
         due_to=None if window is None else window.end,
-        priority=priority,
-        tags=tuple(dict.fromkeys(tags)),
+        priority=found.priority or _first(spans, "priority"),
+        tags=tuple(dict.fromkeys([*found.tags, *(s.value for s in spans if s.kind == "tag")])),
         text=" ".join(words) or None,
     )
     return query, sorted(spans, key=lambda s: s.start)
 
 
-def _status(word: str) -> str:
-    return "pending" if word == "overdue" else word
+def _words(
+    text: str, pattern: re.Pattern[str], taken: list[Span], value: Callable[[re.Match[str]], str]
+) -> list[Span]:
+    """Spans for the matches of ``pattern`` that overlap nothing understood yet."""
+    found: list[Span] = []
+    for match in pattern.finditer(text):
+        if any(s.start < match.end() and match.start() < s.end for s in taken + found):
+            continue
+        word = value(match)
+        kind = {_STATUS: "date" if word == "overdue" else "intent", _LEVEL: "priority"}
+        found.append(Span(match.start(), match.end(), kind.get(pattern, "tag"), match[0], word))
+    return found
+
+
+def _first(spans: list[Span], kind: str) -> str | None:
+    return next((s.value for s in spans if s.kind == kind), None)
