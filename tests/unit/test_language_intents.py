@@ -33,6 +33,8 @@ ADDS = [
     ("todo: buy stamps", "buy stamps", None),
     ("move couch to garage", "move couch to garage", None),  # move without a date: a task
     ("add finish the report", "finish the report", None),
+    ("finish report by friday #work", "finish report", at("2026-03-13")),  # a verb + a date
+    ("please delete old photos tomorrow", "delete old photos", at("2026-03-11")),
 ]
 
 
@@ -73,6 +75,8 @@ LISTS = [
                                                due_to=date(2026, 3, 12))),
     ("today", Query(window="today", due_from=date(2026, 3, 10), due_to=date(2026, 3, 11))),
     ("#errands", Query(tags=("errands",))),
+    ("anything due today?", Query(window="today", due_from=date(2026, 3, 10),
+                                  due_to=date(2026, 3, 11))),
 ]  # fmt: skip
 
 

@@ -36,6 +36,12 @@ RULES = [  # now: Tuesday 2026-03-10 14:00 local; (text, rrule, first due, time 
     ("meditate every 27th", "FREQ=MONTHLY;BYMONTHDAY=27", "2026-03-27", None),
     ("meditate every 9th", "FREQ=MONTHLY;BYMONTHDAY=9", "2026-04-09", None),
     ("meditate every month on the 15th", "FREQ=MONTHLY;BYMONTHDAY=15", "2026-03-15", None),
+    (
+        "meditate every 2 months on the 1st monday",
+        "FREQ=MONTHLY;INTERVAL=2;BYDAY=+1MO",
+        "2026-04-06",
+        None,
+    ),
     ("meditate every last day", "FREQ=MONTHLY;BYMONTHDAY=-1", "2026-03-31", None),
     ("meditate every monday at 9am", "FREQ=WEEKLY;BYDAY=MO", "2026-03-16", "09:00"),
     ("meditate every tuesday at 5pm", "FREQ=WEEKLY;BYDAY=TU", "2026-03-10", "17:00"),

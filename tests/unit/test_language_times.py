@@ -56,6 +56,19 @@ def test_times(zone: str, text: str, day: str, wall: str) -> None:
     assert parsed.due.moment().utcoffset() == ZoneInfo(zone).utcoffset(parsed.due.moment())
 
 
+@pytest.mark.parametrize(
+    ("text", "title", "due"),
+    [
+        ("movie night friday", "movie night", Due(date(2026, 3, 13), None, "UTC")),
+        ("morning run tomorrow", "morning run", Due(date(2026, 3, 11), None, "UTC")),
+        ("friday night movie", "movie", Due(date(2026, 3, 13), time(20), "UTC")),
+    ],
+)
+def test_a_part_of_day_word_needs_a_date_right_before_it(text: str, title: str, due: Due) -> None:
+    parsed = parse(text, now_in("UTC"), "UTC")
+    assert (parsed.title, parsed.due) == (title, due)
+
+
 @pytest.mark.parametrize("zone", ZONES)
 def test_a_time_already_passed_today_means_tomorrow(zone: str) -> None:
     evening = now_in(zone, "2026-03-10T18:00")

@@ -1,5 +1,8 @@
 """Commands about an existing task: complete, reopen, delete, rename, reschedule, remind, repeat.
 
+A bare verb whose object carries a date, time, repeat, tag or priority is a new task:
+``finish the report`` completes "report", ``finish report by friday #work`` adds a task.
+
 For reschedule and remind the new date is the run of date/time phrases at the END of the
 line (``reschedule dentist friday to monday`` moves "dentist friday" to Monday); what comes
 before it, less a linking to/for/until/on/at, names the task.
@@ -29,8 +32,13 @@ def keywords(scan: Scan, command: Command) -> list[Span]:
     return [keyword_span(scan.original, a, b, command.intent) for a, b in command.keywords]
 
 
-def by_target(scan: Scan, command: Command, clock: Clock) -> Parsed:
-    target = target_of(scan, command.region("target"))
+def by_target(scan: Scan, command: Command, clock: Clock) -> Parsed | None:
+    """None when a bare verb comes with a due date, tag or the like: a new task then."""
+    region = command.region("target")
+    if command.intent != "rename" and not command.closed and region is not None:
+        if find(scan.only(region), clock, ADD):
+            return None
+    target = target_of(scan, region)
     title = ""
     if command.intent == "rename":
         title = leftover(scan, command.region("title"), ())  # type: ignore[arg-type]

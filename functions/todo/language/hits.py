@@ -27,7 +27,8 @@ class Hit:
     """One proposed understanding of text[start:end].
 
     ``weak`` is None for a hit that stands alone, "cue" for one that needs a date, time or
-    rule right next to it ("sat", "morning"), "tail" for one that may also end the text
+    rule right next to it ("sat" in "sat 5pm"), "after" for one that needs a date right
+    before it ("morning" in "tomorrow morning"), "tail" for one that may also end the text
     ("the 27th"), and "adjective" for one that must not stand before another plain word
     ("daily" in "daily standup").
     """
@@ -98,7 +99,10 @@ def _drop_weak(hits: list[Hit], text: str) -> list[Hit]:
             return word is None or any(h.start == word.end() - 1 for h in hits)
         if hit.weak == "tail" and _TAIL.fullmatch(text, hit.end) is not None:
             return True
-        neighbours = [hits[i] for i in (index - 1, index + 1) if 0 <= i < len(hits)]
+        sides = (index - 1,) if hit.weak == "after" else (index - 1, index + 1)
+        neighbours = [hits[i] for i in sides if 0 <= i < len(hits)]
+        if hit.weak == "after":
+            neighbours = [n for n in neighbours if n.kind == "date"]
         return any(
             n.weak is None and n.kind in WHEN and adjacent(*sorted((hit, n), key=_start), text)
             for n in neighbours

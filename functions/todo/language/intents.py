@@ -38,6 +38,11 @@ COMMANDS = (
     ),
     ("list", rf"{LEAD}(?P<k1>(?:my\s+)?(?:tasks|todos|to-dos|agenda))(?:\s+(?P<body>.+?))?{END}"),
     (
+        "list",
+        rf"""{LEAD}(?P<k1>anything|something)\s+(?P<body>(?:due|on|for|left|scheduled
+        |planned|overdue|pending)\b.*?){END}""",
+    ),
+    (
         "rename",
         rf"""{LEAD}(?P<k1>rename|retitle|change\s+(?:the\s+)?(?:title|name)\s+of)
         \s+(?P<target>.+?)\s+(?P<k2>to|as|into)\s+(?P<title>.+?){END}""",
@@ -91,14 +96,15 @@ class Command:
     intent: str
     keywords: tuple[tuple[int, int], ...]
     groups: dict[str, tuple[int, int]]
+    closed: bool = False  # the command words wrap the target ("mark X as done")
 
     def region(self, name: str) -> tuple[int, int] | None:
         return self.groups.get(name)
 
 
-def detect(scan_text: str) -> Command | None:
+def detect(scan_text: str, patterns: tuple = PATTERNS) -> Command | None:
     """The first command whose pattern covers the whole line; None for a blank line."""
-    for intent, pattern in PATTERNS:
+    for intent, pattern in patterns:
         match = pattern.fullmatch(scan_text)
         if match is None:
             continue
@@ -110,9 +116,15 @@ def detect(scan_text: str) -> Command | None:
             for name in ("target", "body", "title", "when")
             if _has(match, name)
         }
-        return Command(intent, keywords, groups)
+        return Command(intent, keywords, groups, closed=_has(match, "k2"))
     return None
 
 
 def _has(match: re.Match[str], name: str) -> bool:
     return name in match.re.groupindex and match.group(name) is not None and match.group(name) != ""
+
+
+def as_task(scan_text: str) -> Command:
+    """The line as a new task, whatever verb it starts with."""
+    command = detect(scan_text, PATTERNS[-1:])
+    return command if command is not None else Command("add", (), {"body": (0, len(scan_text))})

@@ -10,13 +10,13 @@ and in which nothing was understood is ``unknown``. A line made only of list fil
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from functions.todo.language import commands, query
 from functions.todo.language.clock import Clock
 from functions.todo.language.extract import ADD, combine, find
-from functions.todo.language.intents import Command, detect
+from functions.todo.language.intents import Command, as_task, detect
 from functions.todo.language.masking import Scan, build_scan
 from functions.todo.language.model import Parsed, Reminder
 from functions.todo.language.reminders import DEFAULT_TIME, read_when
@@ -50,25 +50,16 @@ def parse(
     command = detect(scan.text)
     if command is None or not _WORDS.search(text):
         return Parsed("unknown", tidy(text))
-    if command.intent in ("complete", "reopen", "delete", "rename"):
-        return commands.by_target(scan, command, clock)
-    if command.intent == "repeat":
-        return commands.repeat(scan, command, clock)
-    if command.intent == "remind":
-        return commands.remind(scan, command, clock)
-    if command.intent == "list":
-        return _list(scan, command, clock)
-    if command.intent == "reschedule":
-        moved = commands.reschedule(scan, command, clock)
-        return moved if moved is not None else _add(scan, _plain(scan), clock)
-    return _add(scan, command, clock)
+    handler = _HANDLERS.get(command.intent, _add)
+    parsed = handler(scan, command, clock)
+    return parsed if parsed is not None else _add(scan, as_task(scan.text), clock)
 
 
 def _add(scan: Scan, command: Command, clock: Clock) -> Parsed:
     regions = [command.region(name) for name in ("when", "body")]
     shown = [region for region in regions if region is not None]
     if command.region("when") and not _only_when(scan, command.region("when"), clock):
-        return _add(scan, _plain(scan), clock)
+        return _add(scan, as_task(scan.text), clock)
     found = combine(find(scan.only(*shown), clock, ADD), clock)
     spans = commands.keywords(scan, command)
     spans += [span_of(hit, scan.original, found, clock) for hit in found.hits]
@@ -118,3 +109,15 @@ def _reads_as_chat(scan: Scan, command: Command, hits: tuple) -> bool:
     if re.split(r"['’]", words[0])[0] in QUESTION_WORDS:
         return True
     return words[0] in AUXILIARIES and len(words) > 1 and words[1] in PRONOUNS
+
+
+_HANDLERS: dict[str, Callable[[Scan, Command, Clock], Parsed | None]] = {
+    "complete": commands.by_target,
+    "reopen": commands.by_target,
+    "delete": commands.by_target,
+    "rename": commands.by_target,
+    "repeat": commands.repeat,
+    "remind": commands.remind,
+    "reschedule": commands.reschedule,  # None: a move without a date, which is a new task
+    "list": _list,
+}

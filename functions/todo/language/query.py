@@ -30,7 +30,8 @@ STATUS = {
 FILLER = frozenset(
     "a all an any anything are do due everything for got have i in is items item left list me"
     " my of on planned please s scheduled show stuff task tasks that the there things to todo"
-    " todos to-dos up what with next about containing matching named called".split()
+    " todos to-dos up what what's whats what’s with next about containing matching named"
+    " called".split()
 )
 _STATUS = compile_(rf"{L}(?P<s>in\s+progress|past\s+due|{'|'.join(STATUS)}){R}")
 _LEVEL = compile_(rf"{L}(?:(?P<a>high|medium|low)\s+priority|priority\s+(?P<b>high|medium|low)){R}")

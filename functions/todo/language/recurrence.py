@@ -134,8 +134,8 @@ def _adjective(m: re.Match[str], clock: Clock) -> Hit | None:
 
 _N = rf"(?:(?P<other>other)\s+|(?P<n>{NUMBER})\s+|(?P<nth>{ORDN})\s+)?"
 _ON_DAYS = rf"(?:\s+on\s+(?P<days>{WDLIST}))?"
-_ON_MONTH = rf"""(?:\s+on\s+the\s+(?:(?P<md>{DAY_NUMBER}){ORDINAL_SUFFIX}|(?P<lastday>last\s+day)
-    |(?P<ord>{ORDN})\s+(?P<owd>{WEEKDAY})))?"""
+_ON_MONTH = rf"""(?:\s+on\s+the\s+(?:(?P<ord>{ORDN})\s+(?P<owd>{WEEKDAY})
+    |(?P<md>{DAY_NUMBER}){ORDINAL_SUFFIX}|(?P<lastday>last\s+day)))?"""
 _ON_YEAR = rf"(?:\s+on\s+(?P<ym>{MONTH})\.?\s+(?P<yd>{DAY_NUMBER}){ORDINAL_SUFFIX}?)?"
 RULES = (
     Rule(compile_(rf"{L}{EVERY}{_N}(?:single\s+)?(?P<unit>days?){R}"), _every_unit),

@@ -4,8 +4,9 @@
 zero reads 1-6 as afternoon (``at 5`` is 17:00) and 7-12 as morning or noon; ``05:30`` and
 13-23 read as a 24-hour clock. Words: noon/midday 12:00, midnight 23:59 (the end of that
 day, so ``friday midnight`` stays on Friday), morning 09:00, afternoon 15:00, evening 19:00,
-night and tonight 20:00. A bare ``morning``/``evening``/``night`` counts only next to a
-date (``tomorrow morning``); ``this morning``, ``in the evening`` and ``tonight`` stand alone.
+night and tonight 20:00. A bare ``morning``/``evening``/``night`` counts only right after
+a date (``tomorrow morning``, not ``movie night friday``); ``this morning``, ``in the
+evening`` and ``tonight`` stand alone.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def _word(m: re.Match[str], clock: Clock) -> Hit | None:
     if word in ("tonight", "tonite") or lead == "this":
         return _hit(m, wall, clock.today)
     standalone = word in ("noon", "midday", "midnight") or lead or m.group("cue")
-    return _hit(m, wall, weak=None if standalone else "cue")
+    return _hit(m, wall, weak=None if standalone else "after")
 
 
 RULES = (
