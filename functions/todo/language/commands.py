@@ -29,7 +29,8 @@ ONLY_WITH_A_DATE = frozenset({"move", "push", "bump"})
 
 
 def keywords(scan: Scan, command: Command) -> list[Span]:
-    return [keyword_span(scan.original, a, b, command.intent) for a, b in command.keywords]
+    intent = command.intent.removeprefix("remind-")  # "remind me to ..." adds a task
+    return [keyword_span(scan.original, a, b, intent) for a, b in command.keywords]
 
 
 def by_target(scan: Scan, command: Command, clock: Clock) -> Parsed | None:
