@@ -173,6 +173,7 @@ def test_rename(text: str, target: dict, title: str) -> None:
          None),
         ("snooze 2 until tomorrow", {"number": 2}, at("2026-03-11"), None),
         ("postpone 3", {"number": 3}, None, None),
+        ("snooze 1 for 2 hours", {"number": 1}, None, Shift(minutes=120)),
     ],
 )  # fmt: skip
 def test_reschedule(text: str, target: dict, due: Due | None, shift: Shift | None) -> None:

@@ -2,7 +2,7 @@
 
 Days, weeks, months and years land on a date (no time); hours and minutes on an exact
 instant, counted in elapsed time. ``by 2 days`` is a shift of the current due date, which
-only rescheduling understands.
+only rescheduling understands (``snooze 1 for 2 hours`` too).
 """
 
 from __future__ import annotations
@@ -67,4 +67,4 @@ RULES = (
     Rule(compile_(rf"(?<![\w+\x00])\+(?P<n2>\d{{1,3}})\s?(?P<u2>mo|[mhdwy]){R}"), _from_now),
     Rule(compile_(rf"{L}{AMOUNT}\s+from\s+(?:now|today){R}"), _from_now),
 )  # fmt: skip
-SHIFT_RULES = (Rule(compile_(rf"{L}by\s+(?:another\s+)?{AMOUNT}{R}"), _shift),)
+SHIFT_RULES = (Rule(compile_(rf"{L}(?:by|for)\s+(?:another\s+)?{AMOUNT}{R}"), _shift),)
