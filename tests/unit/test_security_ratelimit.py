@@ -53,7 +53,9 @@ def as_user(key: KeyPair, user: str) -> dict[str, str]:
 
 def test_writes_past_the_limit_get_429_with_retry_after(client: FlaskClient, key: KeyPair) -> None:
     alice = as_user(key, "alice")
-    assert [client.post("/api/tasks", headers=alice).status_code for _ in range(2)] == [200, 200]
+    first = client.post("/api/tasks", headers=alice)
+    assert (first.status_code, first.headers["X-RateLimit-Remaining"]) == (200, "1")
+    assert client.post("/api/tasks", headers=alice).status_code == 200
     refused = client.post("/api/tasks", headers=alice)
     assert refused.status_code == 429
     assert refused.mimetype == "application/problem+json"
