@@ -124,7 +124,8 @@ def _form_request(provider: IdentityProvider) -> dict[str, Any]:
         form = provider.grants.open("form", request.form.get("form_token", ""))
     except GrantError as exc:
         raise Problem(400, "Sign-in expired", "Start the sign-in again from your app.") from exc
-    if not hmac.compare_digest(form["nonce"], request.cookies.get(COOKIE, "")):
+    cookie = request.cookies.get(COOKIE, "").encode()
+    if not hmac.compare_digest(form["nonce"].encode(), cookie):
         raise Problem(403, "Forbidden", "The sign-in form does not belong to this browser.")
     return form["request"]
 

@@ -305,6 +305,14 @@ def test_the_form_needs_its_cookie(client: FlaskClient) -> None:
     assert answer.status_code == 403 and "Location" not in answer.headers
 
 
+def test_the_form_refuses_a_cookie_of_another_browser(client: FlaskClient) -> None:
+    page = client.get("/oauth/authorize", query_string=request_params())
+    for value in ("someone-else", "ünïcode"):
+        client.set_cookie("todomesh_signin", value, path="/oauth/authorize")
+        answer = client.post("/oauth/authorize", data={"form_token": form_token(page), "name": "x"})
+        assert answer.status_code == 403 and "Location" not in answer.headers
+
+
 def test_the_form_refuses_a_post_from_another_site(client: FlaskClient) -> None:
     page = client.get("/oauth/authorize", query_string=request_params())
     form = {"form_token": form_token(page), "name": "alice"}
