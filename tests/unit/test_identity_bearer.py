@@ -18,7 +18,12 @@ from functions.shared.identity import (
     bearer_token,
     websocket_token,
 )
-from functions.shared.identity.web import current_caller, init_identity, optional_caller
+from functions.shared.identity.web import (
+    current_admin,
+    current_caller,
+    init_identity,
+    optional_caller,
+)
 from functions.shared.problems import register_problem_handlers
 from tests.support.tokens import AUDIENCE, ISSUER, KeyPair, claims, key_set
 
@@ -114,6 +119,10 @@ def app_with(keys: object) -> Flask:
         caller = current_caller()
         return jsonify(user=caller.user_id, admin=caller.is_admin)
 
+    @app.get("/admin")
+    def admin() -> object:
+        return jsonify(user=current_admin().user_id)
+
     @app.get("/maybe")
     def maybe() -> object:
         caller = optional_caller()
@@ -133,6 +142,16 @@ def test_a_verified_caller_reaches_the_view(client: FlaskClient, key: KeyPair) -
     token = key.sign(claims(roles=["admin"]))
     response = client.get("/me", headers={"Authorization": f"Bearer {token}"})
     assert response.json == {"user": "alice", "admin": True}
+
+
+def test_only_an_administrator_passes_the_admin_check(client: FlaskClient, key: KeyPair) -> None:
+    admin = client.get(
+        "/admin", headers={"Authorization": f"Bearer {key.sign(claims(roles=['admin']))}"}
+    )
+    user = client.get("/admin", headers={"Authorization": f"Bearer {key.sign(claims())}"})
+    assert (admin.status_code, admin.json) == (200, {"user": "alice"})
+    assert user.status_code == 403 and user.mimetype == "application/problem+json"
+    assert client.get("/admin").status_code == 401
 
 
 def test_no_token_is_challenged_without_an_error_code(client: FlaskClient) -> None:

@@ -16,7 +16,7 @@ from functions.shared.identity.bearer import bearer_token
 from functions.shared.identity.caller import Caller
 from functions.shared.identity.errors import KeysUnavailable, TokenError
 from functions.shared.identity.verifier import TokenVerifier
-from functions.shared.problems import problem_response
+from functions.shared.problems import Problem, problem_response
 
 EXTENSION = "todomesh.identity"
 REALM = "todomesh"
@@ -36,6 +36,14 @@ def current_caller() -> Caller:
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
+
+
+def current_admin() -> Caller:
+    """The verified caller if an administrator: 401 without a valid token, 403 otherwise."""
+    caller = current_caller()
+    if not caller.is_admin:
+        raise Problem(403, "Forbidden", "Only an administrator may do this.")
+    return caller
 
 
 def optional_caller() -> Caller | None:
