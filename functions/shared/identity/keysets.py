@@ -44,12 +44,8 @@ class CachedKeySet:
         min_interval: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._fetch, self._max_age, self._min_interval, self._clock = (
-            fetch,
-            max_age,
-            min_interval,
-            clock,
-        )
+        self._fetch, self._clock = fetch, clock
+        self._max_age, self._min_interval = max_age, min_interval
         self._lock = threading.Lock()
         self._keys: dict[str, PyJWK] | None = None
         self._fetched_at = self._tried_at = float("-inf")
