@@ -1,4 +1,4 @@
-"""`todomesh`: run the platform, migrate schemas."""
+"""`todomesh`: run the platform, migrate schemas, mint development tokens."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from functions.apps import APP_IDS
+from functions.identity.cli import add_token_command, run_token
 from functions.shared.settings import Settings
 
 # The PostgreSQL of `task infra` (infra/services.sh).
@@ -35,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     migrate = commands.add_parser("migrate", help="bring database schemas up to date")
     migrate.add_argument("--app", choices=(*APP_IDS, "all"), default="all")
 
+    add_token_command(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "token":
+        return run_token(args)
     if args.command == "dev":
         return _dev(args)
     if args.command == "up":

@@ -53,6 +53,28 @@ class Settings:
     hub_retention_seconds: int = 7 * 24 * 3600
     hub_ping_seconds: float = 25.0
     hub_queue_size: int = 256
+    # Identity (docs/identity.md): keys by OpenID discovery of `oidc_issuer`, or from
+    # `jwks_url` (then `iss` must be `token_issuer`, else `oidc_issuer`); with neither,
+    # the built-in provider's keys in <data_dir>/identity/ and its issuer.
+    oidc_issuer: str | None = None
+    jwks_url: str | None = None
+    token_issuer: str | None = None
+    audience: str = "todomesh"
+    token_leeway_seconds: float = 30.0
+    admin_claim: str = "roles"  # a dotted path such as realm_access.roles
+    admin_role: str = "admin"
+    jwks_cache_seconds: float = 300.0
+    jwks_refresh_seconds: float = 30.0  # the least time between two fetches of the keys
+    # The built-in provider: token lifetimes, and redirect URIs it allows besides its
+    # own origin (space-separated, exact; a loopback one matches any port).
+    token_ttl_seconds: int = 3600
+    refresh_token_ttl_seconds: int = 8 * 3600
+    redirect_uris: str = ""
+    # Hostile input (docs/security.md): exact origins allowed by CORS (space- or
+    # comma-separated), and per-caller write limits with their storage URI.
+    cors_origins: str = ""
+    rate_limit_writes: str = "60/minute;600/hour"
+    rate_limit_storage: str = "memory://"
     # Fault injection for crash tests: `relay.before_publish` or `relay.after_publish`
     # ends the process at that point, as a power cut would. Never set in production.
     failpoint: str | None = None
