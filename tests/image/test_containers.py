@@ -9,7 +9,6 @@ on the host's loopback, which the container reaches through slirp4netns.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +18,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from functions.runtime.binaries import MissingInfrastructure
-from functions.runtime.processes import free_port
+from functions.runtime.processes import free_port, http_ok, wait_until
 from tests.support.image import (
     HOST_LOOPBACK,
     NETWORK,
@@ -77,26 +76,27 @@ def database(image: str, postgres_url: str) -> Iterator[str]:
     url = postgres_url.rsplit("/", 1)[0].replace("@127.0.0.1:", f"@{HOST_LOOPBACK}:") + f"/{name}"
     job = migrate_job_container()
     migrate = [*job["command"], *job["args"]]
-    podman("run", "--rm", "--network", NETWORK, "--env", f"DATABASE_URL={url}", image, *migrate)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        podman("run", "--rm", "--network", NETWORK, "--env", f"DATABASE_URL={url}", image, *migrate)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def wait_ready(app: AppContainer) -> None:
     """Poll `/ready` until it answers 200; fail with the app's log if it does not."""
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            if app.get("/ready").status_code == 200:
-                return
-        except OSError:
-            pass
+
+    def ready() -> bool:
         if app.state("Running") != "true":
             pytest.fail(f"{app.name} exited:\n{app.logs()}")
-        time.sleep(0.1)
-    pytest.fail(f"{app.name}: /ready not 200 after {READY_SECONDS}s:\n{app.logs()}")
+        return http_ok(app.url("/ready"))
+
+    try:
+        wait_until(ready, what=f"{app.name} /ready", timeout=READY_SECONDS)
+    except TimeoutError as error:
+        pytest.fail(f"{error}\n{app.logs()}")
 
 
 @pytest.fixture(params=TARGETS)
