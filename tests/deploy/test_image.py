@@ -15,7 +15,6 @@ from deploy_support import ROOT
 
 pytestmark = pytest.mark.deploy
 
-ENTRY = "functions.wsgi:create_app()"
 CONF = "python:functions.gunicorn_conf"
 
 
@@ -26,19 +25,23 @@ def test_containerfile_is_multi_stage_slim_and_non_root() -> None:
     user = re.findall(r"^USER (\S+)", text, re.MULTILINE)[-1]
     assert user.split(":")[0].isdigit() and not user.startswith("0")
     cmd = json.loads(re.search(r"^CMD (\[.+\])$", text, re.MULTILINE).group(1))
-    assert cmd == ["gunicorn", "-c", CONF, ENTRY]
+    assert cmd == ["gunicorn", "-c", CONF]
 
 
 def test_procfile_starts_the_same_server() -> None:
     web = (ROOT / "Procfile").read_text().split("web:", 1)[1].split()
-    assert web == ["gunicorn", "-c", CONF, f"'{ENTRY}'"]
+    assert web == ["gunicorn", "-c", CONF]
 
 
-def test_gunicorn_settings_come_from_port_and_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gunicorn_serves_the_asgi_app_on_port_with_the_hub_pings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PORT", "9999")
-    monkeypatch.setenv("GUNICORN_THREADS", "1100")
+    monkeypatch.setenv("TODOMESH_HUB_PING_SECONDS", "7")
     conf = importlib.reload(importlib.import_module("functions.gunicorn_conf"))
-    assert (conf.bind, conf.threads, conf.worker_class) == ("0.0.0.0:9999", 1100, "gthread")
+    assert (conf.bind, conf.wsgi_app) == ("0.0.0.0:9999", "functions.asgi:create_app()")
+    options = conf.worker_class.CONFIG_KWARGS
+    assert (options["lifespan"], options["ws_ping_interval"]) == ("on", 7.0)
 
 
 def test_the_build_context_leaves_the_launcher_out() -> None:

@@ -125,7 +125,7 @@ def test_sigterm_stops_each_app_cleanly_within_the_grace_period(app: AppContaine
 
 def test_the_image_holds_the_apps_and_nothing_of_the_workbench(image: str) -> None:
     listing = in_image(image, "sh", "-c", "cd /app && ls -d * functions/*").split()
-    assert {"functions", "dapr", "bindings", "functions/wsgi.py", "functions/main.py"} <= set(
+    assert {"functions", "dapr", "bindings", "functions/asgi.py", "functions/main.py"} <= set(
         listing
     )
     assert not {"tests", "infra", "bench", "docs", "functions/launcher"} & set(listing), listing
