@@ -17,8 +17,8 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from functions.runtime.binaries import MissingInfrastructure
-from functions.runtime.processes import free_port, http_ok, wait_until
+from functions.launcher.binaries import MissingInfrastructure
+from functions.launcher.processes import free_port, http_ok, wait_until
 from tests.support.image import (
     HOST_LOOPBACK,
     NETWORK,

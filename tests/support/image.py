@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from functions.runtime.binaries import MissingInfrastructure
+from functions.launcher.binaries import MissingInfrastructure
 
 ROOT = Path(__file__).resolve().parents[2]
 PODMAN = ROOT / "infra" / "image" / "podman.sh"
