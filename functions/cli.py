@@ -10,6 +10,7 @@ from pathlib import Path
 
 from functions.apps import APP_IDS
 from functions.identity.cli import add_token_command, run_token
+from functions.identity.hosting import builtin_identity, open_provider
 from functions.shared.settings import Settings
 
 # The PostgreSQL of `task infra` (infra/services.sh).
@@ -53,8 +54,19 @@ def _dev(args: argparse.Namespace) -> int:
 
     overrides = {"data_dir": args.data_dir} if args.data_dir else {}
     settings = Settings.from_env(**overrides, mode="embedded")
+    if builtin_identity(settings):
+        issuer = settings.token_issuer or public_url(args.host, args.port)
+        settings = settings.replace(token_issuer=issuer)
+        open_provider(settings)  # its key and issuer record, before the worker starts
     serve(settings, args.host, args.port, args.threads)
     return 0
+
+
+def public_url(host: str, port: int) -> str:
+    """The URL browsers and tokens name this server by (a wildcard bind is reached on
+    the loopback address)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}"
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -70,6 +82,8 @@ def _up(args: argparse.Namespace) -> int:
         platform.start()
         for member in platform.members.values():
             print(f"{member.app_id:10} {member.url}  (daprd {member.sidecar.url})", file=sys.stderr)
+        token = platform.identity.token("alice", ttl=12 * 3600)
+        print(f"a token for alice (12 h):\nexport TOKEN={token}", file=sys.stderr)
         print(f"logs in {args.work_dir}; Ctrl-C stops everything", file=sys.stderr, flush=True)
         stop.wait()
     finally:

@@ -21,6 +21,7 @@ from functions.hub.ws import endpoint
 from functions.shared.asgi import AsgiParts
 from functions.shared.context import AppContext, build_context
 from functions.shared.health import Check
+from functions.shared.identity.lazy import LazyVerifier
 from functions.shared.retention import Pruner
 from functions.shared.settings import Settings
 from functions.shared.wiring import init_app
@@ -35,7 +36,7 @@ def build(settings: Settings) -> AppContext:
     max_age = settings.hub_retention_seconds
     ctx.workers.append(Pruner("hub-retention", lambda: prune(ctx.sessions, max_age), prune_every))
     connections = Connections(settings.hub_queue_size)
-    hub = Hub(settings, connections, SqlReplayLog(ctx.readers))
+    hub = Hub(settings, connections, SqlReplayLog(ctx.readers), ctx.get(LazyVerifier))
     ctx.provide(connections)
     ctx.provide(hub)
     ctx.provide(AsgiParts([WebSocketRoute("/ws/{user_id}", endpoint(hub))], connections.goodbye))

@@ -8,6 +8,7 @@ from functions.hub.connections import Connections
 from functions.hub.replay import Message, SqlReplayLog, append
 from functions.shared.context import UnitOfWork
 from functions.shared.events import Event
+from functions.shared.identity.web import Verifier
 from functions.shared.settings import Settings
 
 
@@ -16,7 +17,7 @@ class Hub:
     settings: Settings
     connections: Connections
     replay_log: SqlReplayLog
-    poll_seconds: float = 1.0
+    verifier: Verifier
 
     def record(self, event: Event, uow: UnitOfWork) -> Message:
         """The consumer handler: append the event to its user's replay log (once)."""

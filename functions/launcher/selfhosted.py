@@ -20,6 +20,7 @@ from pathlib import Path
 
 from functions.apps import APP_IDS
 from functions.launcher.binaries import DaprBinaries, dapr_binaries
+from functions.launcher.identity import HOST, BuiltinIdentity
 from functions.launcher.processes import ManagedProcess, free_port, http_ok, wait_until
 from functions.launcher.render import config_path, render_resources, write_secrets_file
 from functions.launcher.sidecars import Daprd, Scheduler
@@ -75,9 +76,18 @@ class SelfHostedPlatform:
     members: dict[str, Member] = field(default_factory=dict)
 
     @functools.cached_property
-    def _app_token(self) -> str:
-        """The token daprd shows the apps: only the sidecars may deliver events."""
-        return secrets.token_urlsafe(32)
+    def _tokens(self) -> dict[str, str]:
+        """The token daprd shows the apps (only the sidecars may deliver events), and the
+        one the apps show daprd (only they may call it)."""
+        return {
+            "APP_API_TOKEN": secrets.token_urlsafe(32),
+            "DAPR_API_TOKEN": secrets.token_urlsafe(32),
+        }
+
+    @functools.cached_property
+    def identity(self) -> BuiltinIdentity:
+        """The built-in provider, hosted by the first todo member."""
+        return BuiltinIdentity(self.work_dir / "identity")
 
     def prepare(self) -> Path:
         """Render the resources and the secrets file; bring every schema up to date."""
@@ -110,7 +120,8 @@ class SelfHostedPlatform:
         name = name or app_id
         if name in self.members:
             raise ValueError(f"a member named {name!r} is already running")
-        member = self._member(app_id, self.work_dir / "resources", log_name=name)
+        port = self.identity.port if name == HOST else free_port()
+        member = self._member(app_id, port, self.work_dir / "resources", log_name=name)
         self.members[name] = member
         member.sidecar.start()
         member.start_app()
@@ -122,10 +133,11 @@ class SelfHostedPlatform:
             member.sidecar.stop()
         self.members.clear()
 
-    def _member(self, app_id: str, resources: Path, log_name: str | None = None) -> Member:
-        port = free_port()
+    def _member(
+        self, app_id: str, port: int, resources: Path, log_name: str | None = None
+    ) -> Member:
         scheduler = self.scheduler.address if self.scheduler else None
-        token = {"APP_API_TOKEN": self._app_token}
+        token = self._tokens
         sidecar = Daprd(
             app_id,
             port,
@@ -142,6 +154,7 @@ class SelfHostedPlatform:
             "PORT": str(port),
             "TODOMESH_MODE": "dapr",
             "DAPR_HTTP_PORT": str(sidecar.http_port),
+            **self.identity.env_for(app_id),
             **self.env,
             **token,
         }

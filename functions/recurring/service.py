@@ -2,8 +2,9 @@
 
 A series is keyed by its root task's id and locked for the length of the
 transaction, so concurrent completions of one series are decided one at a time.
-The next due date is computed from the completed task's own due date (not from
-when it was completed) in the task's time zone.
+The next due date is computed from the completed task's own due date in the task's
+time zone, or, for a series that repeats from completion (`every!`), from the day it
+was completed.
 """
 
 from __future__ import annotations
@@ -79,12 +80,13 @@ def end_series(series: Series, reason: str) -> None:
 def _next_due(task: TaskSnapshot, series: Series) -> datetime | None:
     assert task.recurrence is not None and task.due is not None
     try:
+        anchor = task.anchor() or task.due
         return next_occurrence(
             task.recurrence,
-            task.due,
+            anchor,
             tz=task.timezone,
             occurrence=task.occurrence,
-            series_start=series.series_start,
+            series_start=series.series_start if anchor == task.due else anchor,
         )
     except (ValueError, KeyError) as exc:  # a bad rule or an unknown zone can never succeed
         raise PoisonEvent(f"cannot compute the next occurrence: {exc}") from exc

@@ -11,11 +11,21 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from functions.shared.events import Event, EventType, PoisonEvent, isoformat, payload_moment
 
 NAMESPACE = uuid.UUID("5b0f8d0e-3a51-4c9b-9c43-6f3f7c1de1a7")
-COPIED = ("title", "description", "priority", "tags", "timezone", "recurrence")
+COPIED = (
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "timezone",
+    "recurrence",
+    "repeat_from",
+    "all_day",
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,8 @@ class TaskSnapshot:
     parent_task_id: str | None
     occurrence: int
     fields: dict[str, Any] = field(default_factory=dict)
+    completed_at: datetime | None = None
+    repeat_from: str = "due"
 
     @property
     def series_id(self) -> str:
@@ -38,6 +50,15 @@ class TaskSnapshot:
         if self.occurrence <= 1:
             return self.id
         return self.parent_task_id or self.id
+
+    def anchor(self) -> datetime | None:
+        """Where the next due is counted from: the due date, or for a series that repeats
+        from completion (`every!`), the day it was completed at the due's time of day."""
+        if self.due is None or self.repeat_from != "completion" or self.completed_at is None:
+            return self.due
+        zone = ZoneInfo(self.timezone) if self.timezone else self.due.tzinfo
+        due, done = self.due.astimezone(zone), self.completed_at.astimezone(zone)
+        return datetime.combine(done.date(), due.time(), tzinfo=zone)
 
     @property
     def in_series(self) -> bool:
@@ -61,6 +82,8 @@ class TaskSnapshot:
             parent_task_id=payload.get("parent_task_id") or None,
             occurrence=occurrence or (1 if payload.get("recurrence") else 0),
             fields={name: payload.get(name) for name in COPIED},
+            completed_at=payload_moment(payload, "completed_at"),
+            repeat_from="completion" if payload.get("repeat_from") == "completion" else "due",
         )
 
 

@@ -14,6 +14,9 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from functions.identity.cli import DEMO_TTL_SECONDS, DEMO_USER
+from functions.identity.hosting import builtin_identity
+from functions.identity.tokens import mint_token
 from functions.runtime.platform import Platform
 from functions.serving import worker_class
 from functions.shared.asgi import AsgiParts, front
@@ -54,15 +57,17 @@ class PlatformServer(BaseApplication):
         )
 
     def _announce(self, _server: Any) -> None:
-        print(
-            f"todomesh is serving http://{self.host}:{self.port}\n"
-            f"  data:  {self.settings.data_dir.resolve()}\n"
-            f"  API:   http://{self.host}:{self.port}/api/tasks (header X-User-Id)\n"
-            f"  page:  http://{self.host}:{self.port}/?user=<your name>\n"
-            "Press Ctrl-C to stop.",
-            file=sys.stderr,
-            flush=True,
-        )
+        url = f"http://{self.host}:{self.port}"
+        lines = [f"todomesh is serving {url}", f"  data:  {self.settings.data_dir.resolve()}"]
+        if builtin_identity(self.settings):
+            token = mint_token(self.settings.data_dir, DEMO_USER, ttl=DEMO_TTL_SECONDS)
+            lines += [
+                f"  page:  {url}/ (sign in with any name: the development identity provider)",
+                f"  API:   {url}/api/tasks with a bearer token; one for {DEMO_USER}, valid "
+                f"{DEMO_TTL_SECONDS // 3600} h (`todomesh token <user>` mints others):",
+                f"export TOKEN={token}",
+            ]
+        print("\n".join([*lines, "Press Ctrl-C to stop."]), file=sys.stderr, flush=True)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, threads: int = 64) -> None:

@@ -17,23 +17,29 @@ import contextlib
 import signal
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
 from a2wsgi import WSGIMiddleware
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
+
+from functions.shared.security.front_door import FrontDoor
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 
 
 @dataclass
 class AsgiParts:
-    """What an app adds to its ASGI front: routes that are not WSGI, and an async goodbye."""
+    """What an app adds to its ASGI front: routes that are not WSGI, an async goodbye, and
+    async contexts that must be open while it serves (the MCP session manager's)."""
 
     routes: list[BaseRoute] = field(default_factory=list)
     goodbye: Callable[[], Awaitable[Any]] | None = None
+    lifespans: list[Callable[[], AbstractAsyncContextManager[Any]]] = field(default_factory=list)
 
 
 def front(
@@ -58,13 +64,17 @@ def front(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(start)
         _say_goodbye_on_stop_signals(goodbye)
-        try:
-            yield
-        finally:
-            await goodbye()
-            await asyncio.to_thread(stop)
+        async with contextlib.AsyncExitStack() as stack:
+            for part in parts:
+                for opened in part.lifespans:
+                    await stack.enter_async_context(opened())
+            try:
+                yield
+            finally:
+                await goodbye()
+        await asyncio.to_thread(stop)
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(FrontDoor)])
 
 
 def _say_goodbye_on_stop_signals(goodbye: Callable[[], Awaitable[None]]) -> None:

@@ -85,7 +85,8 @@ def consume(
 def require_dapr() -> None:
     """401 unless the caller is our sidecar (when an app API token is configured)."""
     token = context().settings.app_api_token
-    if token and not hmac.compare_digest(request.headers.get("dapr-api-token", ""), token):
+    sent = request.headers.get("dapr-api-token", "").encode("utf-8", "surrogateescape")
+    if token and not hmac.compare_digest(sent, token.encode()):
         raise Problem(401, "Unauthorized", "Only the Dapr sidecar may call this route.")
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from functions.shared.db import make_engine, migrate, reader_factory, session_factory
 from functions.shared.events import Event
 from functions.shared.idempotency import ProcessedEventMixin
+from functions.shared.identity.lazy import LazyVerifier
 from functions.shared.outbox import OutboxMixin, add_envelopes, add_events
 from functions.shared.retention import Pruner, prune_app_tables
 from functions.shared.settings import Settings
@@ -128,4 +129,5 @@ def build_context(
     )
     days = settings.retention_days
     ctx.workers.append(Pruner(f"prune-{app_id}", lambda: prune_app_tables(ctx, days)))
+    ctx.provide(LazyVerifier(settings))
     return ctx

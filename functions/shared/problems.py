@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
@@ -12,6 +13,7 @@ from functions.shared.db import is_unavailable
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+URI_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class Problem(Exception):
@@ -35,7 +37,7 @@ def problem_body(status: int, title: str, detail: str | None, instance: str, **e
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
-    body["instance"] = instance
+    body["instance"] = quote(instance, safe=URI_SAFE)  # a URI reference, whatever the path held
     body.update(extra)
     return json.dumps(body)
 

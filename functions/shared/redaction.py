@@ -83,7 +83,13 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, known: Iterable[str | None] = ()) -> None:
         super().__init__()
-        self.known = tuple(sorted({s for s in known if s}, key=len, reverse=True))
+        self.known: tuple[str, ...] = ()
+        self.add(known)
+
+    def add(self, known: Iterable[str | None]) -> None:
+        """Redact these values too (longest first, so no part of one survives)."""
+        values = {*self.known, *(s for s in known if s)}
+        self.known = tuple(sorted(values, key=len, reverse=True))
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, Mapping):
@@ -107,6 +113,9 @@ class RedactSecrets(logging.Filter):
 
 
 def install_redaction(handler: logging.Handler, known: Iterable[str | None] = ()) -> None:
-    """Redact every record `handler` writes (idempotent)."""
-    if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-        handler.addFilter(RedactSecrets(known))
+    """Redact every record `handler` writes; a second call adds its `known` values."""
+    for existing in handler.filters:
+        if isinstance(existing, RedactSecrets):
+            existing.add(known)
+            return
+    handler.addFilter(RedactSecrets(known))

@@ -37,6 +37,9 @@ class Settings:
     # Dapr's APP_API_TOKEN: daprd sends it as `dapr-api-token` on every call to the
     # app; when set, routes only Dapr may call (events, cron, jobs) require it.
     app_api_token: str | None = field(default=None, metadata=_env("APP_API_TOKEN"))
+    # Dapr's DAPR_API_TOKEN: when set, daprd accepts only calls that carry it, and
+    # every call of ours to the sidecar sends it.
+    dapr_api_token: str | None = field(default=None, metadata=_env("DAPR_API_TOKEN"))
     email_binding: str = "smtp"
     reminder_mode: str = "sweep"
     smtp_host: str | None = None
@@ -58,6 +61,13 @@ class Settings:
     # the built-in provider's keys in <data_dir>/identity/ and its issuer.
     oidc_issuer: str | None = None
     jwks_url: str | None = None
+    # The todo service serves the built-in provider itself (the self-hosted Dapr mode,
+    # a laptop cluster); `todomesh dev` always does unless one of the above is set.
+    serve_identity: bool = False
+    # The URL people and MCP clients reach the API at (default: the built-in provider's
+    # issuer), and the Host headers the MCP endpoint accepts besides it and loopback.
+    public_url: str | None = None
+    allowed_hosts: str = ""
     token_issuer: str | None = None
     audience: str = "todomesh"
     token_leeway_seconds: float = 30.0
@@ -75,6 +85,14 @@ class Settings:
     cors_origins: str = ""
     rate_limit_writes: str = "60/minute;600/hour"
     rate_limit_storage: str = "memory://"
+    # The chat's optional LLM (an OpenAI-compatible endpoint); its key comes from the secret
+    # store's `llm_api_key_secret` in Dapr mode, else from TODOMESH_LLM_API_KEY.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_api_key_secret: str = "llm-api-key"
+    llm_max_tool_calls: int = 6
+    llm_timeout_seconds: float = 20.0
     # Fault injection for crash tests: `relay.before_publish` or `relay.after_publish`
     # ends the process at that point, as a power cut would. Never set in production.
     failpoint: str | None = None

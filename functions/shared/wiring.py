@@ -1,8 +1,9 @@
 """How every app is wired, services and functions alike.
 
 `init_app` gives a Flask app its `AppContext` (kept under one key of
-`app.extensions`), logging, health, metrics, problem+json errors and the
-replies Dapr expects. `context()` reads the context back; `provided(Type)` an
+`app.extensions`), logging, health, metrics, problem+json errors, the replies
+Dapr expects, and its front door: verified bearer tokens, per-caller write
+limits, CORS and security headers. `context()` reads the context back; `provided(Type)` an
 object the app added to it (the hub's connections, notify's sender). The
 consumer functions are built by functions-framework and wired by
 `install_function(app, module, settings)`.
@@ -18,9 +19,14 @@ from functions.shared import metrics
 from functions.shared.context import AppContext
 from functions.shared.db import ping
 from functions.shared.health import Check, register_health
+from functions.shared.identity.lazy import LazyVerifier
+from functions.shared.identity.web import init_identity
 from functions.shared.logs import bind_request, configure_logging
 from functions.shared.problems import register_problem_handlers
 from functions.shared.replies import register_replies
+from functions.shared.security.cors import install_cors, parse_origins
+from functions.shared.security.headers import install_security_headers
+from functions.shared.security.ratelimit import install_write_limits
 from functions.shared.settings import Settings
 
 _KEY = "todomesh"
@@ -40,14 +46,21 @@ def provided(kind: type[T], app: Flask | None = None) -> T:
 
 
 def init_app(app: Flask, ctx: AppContext, checks: list[Check] | None = None) -> None:
-    """Give an app its context, health, metrics, problem+json errors and Dapr replies."""
-    configure_logging(ctx.settings.log_level)
+    """Give an app its context, health, metrics, problem+json errors and Dapr replies,
+    its callers' verification, write limits, CORS and security headers."""
+    settings = ctx.settings
+    secrets = (settings.app_api_token, settings.dapr_api_token, settings.llm_api_key)
+    configure_logging(settings.log_level, secrets)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions[_KEY] = ctx
     register_problem_handlers(app)
     register_health(app, [Check("database", lambda: ping(ctx.engine)), *(checks or [])])
     metrics.instrument(app, ctx.app_id)
     register_replies(app)
+    init_identity(app, ctx.find(LazyVerifier) or LazyVerifier(settings))
+    install_write_limits(app, settings)
+    install_cors(app, parse_origins(settings.cors_origins))
+    install_security_headers(app)
 
     @app.before_request
     def _bind_trace() -> None:

@@ -13,7 +13,14 @@ from functions.shared.events import Event, EventType
 from functions.shared.web import caller_id, json_object
 from functions.shared.wiring import context
 from functions.todo import occurrences, queries, reminders, service
-from functions.todo.commands import CompleteTask, CreateTask, DeleteTask, UpdateTask
+from functions.todo.commands import (
+    CompleteTask,
+    CreateTask,
+    DeleteTask,
+    ReopenTask,
+    UpdateTask,
+)
+from functions.todo.execute import run_command
 from functions.todo.models import Task
 from functions.todo.validation import task_fields
 
@@ -28,13 +35,7 @@ def _task_response(task: Task, status: int = 200) -> Response:
 
 
 def _run(handler: Callable[[Any, UnitOfWork], Task | None], command: Any) -> Task | None:
-    ctx = context()
-    with ctx.unit_of_work() as uow:
-        task = handler(command, uow)
-    jobs = ctx.find(reminders.ReminderJobs)
-    if jobs is not None and task is not None:
-        jobs.sync(task)
-    return task
+    return run_command(context(), handler, command)
 
 
 @api.post("/api/tasks")
@@ -74,6 +75,12 @@ def update(task_id: str) -> Response:
 def complete(task_id: str) -> Response:
     command = CompleteTask(caller_id(), task_id, request.headers.get("If-Match"))
     return _task_response(_run(service.complete_task, command))
+
+
+@api.post("/api/tasks/<task_id>/reopen")
+def reopen(task_id: str) -> Response:
+    command = ReopenTask(caller_id(), task_id, request.headers.get("If-Match"))
+    return _task_response(_run(service.reopen_task, command))
 
 
 @api.delete("/api/tasks/<task_id>")

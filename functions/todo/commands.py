@@ -32,3 +32,10 @@ class DeleteTask:
     user_id: str
     task_id: str
     if_match: str | None = None
+
+
+@dataclass(frozen=True)
+class ReopenTask:
+    user_id: str
+    task_id: str
+    if_match: str | None = None

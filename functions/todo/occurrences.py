@@ -16,6 +16,17 @@ from functions.todo.service import Change, emit_change
 from functions.todo.validation import WRITABLE, task_fields
 
 log = logging.getLogger(__name__)
+COPIED = (
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "timezone",
+    "recurrence",
+    "repeat_from",
+    "all_day",
+    "parent_task_id",
+)
 
 
 def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | None:
@@ -26,18 +37,7 @@ def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | 
     if _series_ended(uow.session, snapshot.get("parent_task_id")):
         log.info("series ended; occurrence not created", extra={"task_id": snapshot["id"]})
         return None
-    fields = {
-        k: snapshot.get(k)
-        for k in (
-            "title",
-            "description",
-            "priority",
-            "tags",
-            "timezone",
-            "recurrence",
-            "parent_task_id",
-        )
-    }
+    fields = {k: snapshot.get(k) for k in COPIED}
     fields["due_date"] = payload_moment(snapshot, "due_date")
     fields["reminder_time"] = payload_moment(snapshot, "reminder_time")
     now = utcnow()
@@ -51,7 +51,8 @@ def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | 
         occurrence=snapshot.get("occurrence"),
     )
     for name, value in fields.items():
-        setattr(task, name, value if value is not None or name != "tags" else [])
+        if value is not None:  # all_day and repeat_from are absent from older events
+            setattr(task, name, value)
     uow.session.add(task)
     reminder = EventType.REMINDER_SCHEDULED if task.reminder_time else None
     emit_change(uow, Change(task, EventType.TASK_CREATED, reminder))

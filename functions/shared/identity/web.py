@@ -9,13 +9,13 @@ sent (RFC 6750, section 3); unreachable keys answer 503, since no token is at fa
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from flask import Flask, Response, current_app, g, request
 
 from functions.shared.identity.bearer import bearer_token
 from functions.shared.identity.caller import Caller
 from functions.shared.identity.errors import KeysUnavailable, TokenError
-from functions.shared.identity.verifier import TokenVerifier
 from functions.shared.problems import Problem, problem_response
 
 EXTENSION = "todomesh.identity"
@@ -23,7 +23,11 @@ REALM = "todomesh"
 _UNQUOTABLE = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")  # RFC 6750's error_description
 
 
-def init_identity(app: Flask, verifier: TokenVerifier) -> None:
+class Verifier(Protocol):
+    def verify(self, token: str | None) -> Caller: ...
+
+
+def init_identity(app: Flask, verifier: Verifier) -> None:
     """Verify this app's callers with `verifier`, and answer refusals as above."""
     app.extensions[EXTENSION] = verifier
     app.register_error_handler(TokenError, challenge_response)
@@ -56,7 +60,7 @@ def optional_caller() -> Caller | None:
 
 def _outcome() -> Caller | TokenError | KeysUnavailable:
     if "todomesh_caller" not in g:
-        verifier: TokenVerifier = current_app.extensions[EXTENSION]
+        verifier: Verifier = current_app.extensions[EXTENSION]
         try:
             g.todomesh_caller = verifier.verify(bearer_token(request.headers))
         except (TokenError, KeysUnavailable) as exc:

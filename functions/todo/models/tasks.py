@@ -1,26 +1,22 @@
-"""The todo service's tables, in the `todo` schema."""
+"""Tasks and their tags."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from functions.shared.db import UTCDateTime
 from functions.shared.events import isoformat_or_none
-from functions.shared.idempotency import ProcessedEventMixin
-from functions.shared.outbox import OutboxMixin
+from functions.todo.models.base import SCHEMA, Base
 
-SCHEMA = "todo"
 STATUSES = ("pending", "in_progress", "complete")
 PRIORITIES = ("low", "medium", "high")
-DLQ_SUFFIX = "-dlq"  # every subscription dead-letters `<topic>` to `<topic>-dlq`
-
-
-class Base(DeclarativeBase):
-    pass
+# A series' next due counts from its due date, or from when the occurrence was
+# completed (`every!` in the chat).
+REPEAT_FROM = ("due", "completion")
 
 
 class Task(Base):
@@ -28,6 +24,7 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_user_created", "user_id", "created_at", "id"),
         Index("ix_tasks_reminder_due", "reminder_time", "reminder_fired_at"),
+        Index("ix_tasks_user_due", "user_id", "due_date", "id"),
         {"schema": SCHEMA},
     )
 
@@ -38,10 +35,14 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     priority: Mapped[str] = mapped_column(String(8), default="medium")
     due_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A due day without a time: `due_date` is then the end of that day in `timezone`, so
+    # the day is the same wherever it is read and the task is overdue once it is over.
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reminder_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     timezone: Mapped[str | None] = mapped_column(String(64))
     recurrence: Mapped[str | None] = mapped_column(String(512))
+    repeat_from: Mapped[str] = mapped_column(String(16), default="due", server_default="due")
     parent_task_id: Mapped[str | None] = mapped_column(String(36))
     occurrence: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -76,9 +77,11 @@ class Task(Base):
             "priority": self.priority,
             "tags": self.tags,
             "due_date": isoformat_or_none(self.due_date),
+            "all_day": self.all_day,
             "reminder_time": isoformat_or_none(self.reminder_time),
             "timezone": self.timezone,
             "recurrence": self.recurrence,
+            "repeat_from": self.repeat_from,
             "parent_task_id": self.parent_task_id,
             "occurrence": self.occurrence,
             "version": self.version,
@@ -97,59 +100,3 @@ class TaskTag(Base):
     )
     tag: Mapped[str] = mapped_column(String(50), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class DeadLetter(Base):
-    """An event some subscriber gave up on, as it arrived on `<topic>-dlq`: kept until an
-    operator replays it to `<topic>` (see `functions/todo/dead_letters.py`)."""
-
-    __tablename__ = "dead_letters"
-    __table_args__ = (
-        UniqueConstraint("topic", "event_id"),
-        Index("ix_dead_letters_state", "state", "id"),
-        {"schema": SCHEMA},
-    )
-
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    topic: Mapped[str] = mapped_column(String(128))  # the dead-letter topic
-    event_id: Mapped[str] = mapped_column(String(128))
-    event_type: Mapped[str] = mapped_column(String(128))
-    partition_key: Mapped[str] = mapped_column(String(128))
-    envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(16))  # dead | replayed
-    times_dead: Mapped[int] = mapped_column(Integer, default=1)
-    replays: Mapped[int] = mapped_column(Integer, default=0)
-    first_dead_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_dead_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    @property
-    def original_topic(self) -> str:
-        return self.topic.removesuffix(DLQ_SUFFIX)
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "topic": self.topic,
-            "original_topic": self.original_topic,
-            "event_id": self.event_id,
-            "event_type": self.event_type,
-            "partition_key": self.partition_key,
-            "state": self.state,
-            "times_dead": self.times_dead,
-            "replays": self.replays,
-            "first_dead_at": isoformat_or_none(self.first_dead_at),
-            "last_dead_at": isoformat_or_none(self.last_dead_at),
-            "replayed_at": isoformat_or_none(self.replayed_at),
-            "envelope": self.envelope,
-        }
-
-
-class Outbox(OutboxMixin, Base):
-    __schema__ = SCHEMA
-
-
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __schema__ = SCHEMA
