@@ -21,6 +21,8 @@ from tests.api.conftest import Api
 from tests.functions.harness import break_database, context_of
 from tests.support.envelopes import cloud_event
 
+pytestmark = pytest.mark.api
+
 LETTERS = "/api/admin/dead-letters"
 ADMIN = {"X-User-Role": "admin"}
 # What daprd adds when it delivers; a replay must not carry it back.

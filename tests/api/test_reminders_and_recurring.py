@@ -9,6 +9,8 @@ import pytest
 
 from tests.api.conftest import Api, types_on
 
+pytestmark = pytest.mark.api
+
 REMINDERS = "reminders"
 
 

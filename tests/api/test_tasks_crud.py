@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import Api, types_on
+
+pytestmark = pytest.mark.api
 
 LIFECYCLE = "task-events"
 UPDATES = "task-updates"

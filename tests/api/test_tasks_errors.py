@@ -6,6 +6,8 @@ import pytest
 
 from tests.api.conftest import Api
 
+pytestmark = pytest.mark.api
+
 PROBLEM = "application/problem+json"
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from tests.api.conftest import Api
 
+pytestmark = pytest.mark.api
+
 
 def _titles(response) -> list[str]:
     assert response.status_code == 200, response.get_json()

@@ -40,6 +40,8 @@ from tests.contract.contract import (
 )
 from tests.support.envelopes import cloud_event, task_payload
 
+pytestmark = pytest.mark.contract
+
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE = "https://todomesh.dev/contracts/schemas/"
 USER = {"X-User-Id": "alice"}

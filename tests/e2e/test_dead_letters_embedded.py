@@ -16,6 +16,8 @@ from functions.shared.settings import Settings
 from tests.support.envelopes import cloud_event
 from tests.support.stories import eventually
 
+pytestmark = pytest.mark.e2e
+
 ADMIN = {"X-User-Id": "root", "X-User-Role": "admin"}
 
 

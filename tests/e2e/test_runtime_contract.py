@@ -19,6 +19,8 @@ from functions.runtime.runtime import Runtime
 from functions.shared.events import utcnow
 from functions.shared.settings import Settings
 
+pytestmark = pytest.mark.e2e
+
 SUBSCRIPTION = """
 apiVersion: dapr.io/v2alpha1
 kind: Subscription

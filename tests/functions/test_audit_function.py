@@ -22,6 +22,8 @@ from tests.functions.harness import (
     status_of,
 )
 
+pytestmark = pytest.mark.functions
+
 ALICE = {"X-User-Id": "alice"}
 
 

@@ -19,6 +19,8 @@ from functions.shared.consumer import EXTENSION
 from functions.shared.events import Event
 from functions.shared.settings import Settings
 
+pytestmark = pytest.mark.functions
+
 CE_JSON = {"Content-Type": "application/cloudevents+json"}
 
 

@@ -11,6 +11,8 @@ from flask.testing import FlaskClient
 
 from tests.functions.harness import Deliverer, event_data
 
+pytestmark = pytest.mark.functions
+
 ALICE = {"X-User-Id": "alice"}
 BOB = {"X-User-Id": "bob"}
 

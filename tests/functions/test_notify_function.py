@@ -29,6 +29,8 @@ from tests.functions.harness import (
 from tests.functions.servers import Webhook
 from tests.support.mail import Mailbox
 
+pytestmark = pytest.mark.functions
+
 ALICE = {"X-User-Id": "alice"}
 
 

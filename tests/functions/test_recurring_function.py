@@ -24,6 +24,8 @@ from tests.functions.harness import (
     status_of,
 )
 
+pytestmark = pytest.mark.functions
+
 ROOT_ID = "6f1d2c4e-8a0b-4f7e-9c3d-1a2b3c4d5e6f"
 
 

@@ -19,14 +19,6 @@ from functions.runtime.selfhosted import Addresses, SelfHostedPlatform
 from tests.support.mail import Mailbox, smtp_server
 from tests.support.services import KafkaBroker
 
-pytestmark = pytest.mark.integration
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/integration" in str(item.fspath):
-            item.add_marker(pytest.mark.integration)
-
 
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:

@@ -37,6 +37,8 @@ from tests.integration.faults_support import (
 )
 from tests.support.services import PostgresServer
 
+pytestmark = pytest.mark.integration
+
 DUE = "2027-01-04T09:00:00+01:00"
 PROBLEM_JSON = "application/problem+json"
 ADMIN = {"X-User-Id": "ops", "X-User-Role": "admin"}

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
+
+pytestmark = pytest.mark.integration
 
 
 def test_a_task_travels_through_dapr_and_kafka_to_the_audit_trail(selfhosted) -> None:

@@ -43,6 +43,8 @@ from tests.support.stories import (
     seconds_from_now,
 )
 
+pytestmark = pytest.mark.integration
+
 log = logging.getLogger(__name__)
 SETTLE = 1.5  # seconds to give a record or message that must NOT come every chance to come
 LIFECYCLE = ["task.created", "task.updated", "task.completed", "task.deleted"]
