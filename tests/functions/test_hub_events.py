@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from functions.hub.replay import SqlReplayLog, prune
 from functions.shared.consumer import EXTENSION
 from functions.shared.events import Event
 from functions.shared.settings import Settings
+from tests.support.tracker import Tracker
 
 pytestmark = pytest.mark.functions
 
@@ -89,31 +89,27 @@ def test_the_logged_message_has_the_documented_shape(hub: Flask) -> None:
     }
 
 
-def test_concurrent_deliveries_get_consecutive_seqs_without_gaps(hub: Flask) -> None:
+def test_concurrent_deliveries_get_consecutive_seqs_without_gaps(
+    hub: Flask, track: Tracker
+) -> None:
     events = [created(task=f"t{i}") for i in range(40)]
-    chunks = [events[i::4] for i in range(4)]
-    errors: list[BaseException] = []
 
     def worker(chunk: list[Event]) -> None:
         client = hub.test_client()
-        try:
-            for event in chunk:
-                assert deliver(client, event).status_code == 200
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        for event in chunk:
+            assert deliver(client, event).status_code == 200
 
-    threads = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors
+    for i in range(4):
+        track.thread(worker, events[i::4])
+    track.join(60)
     logged = log_of(hub, "ann")
     assert [seq for seq, _, _ in logged] == list(range(1, 41))
     assert sorted(e for _, _, e in logged) == sorted(e.event_id for e in events)
 
 
-def test_replicas_on_one_database_share_the_seq_and_each_fans_out(make_hub: Any) -> None:
+def test_replicas_on_one_database_share_the_seq_and_each_fans_out(
+    make_hub: Any, track: Tracker
+) -> None:
     replicas = [make_hub(), make_hub()]
     event = created()
     received: dict[int, list[int]] = {}
@@ -121,13 +117,9 @@ def test_replicas_on_one_database_share_the_seq_and_each_fans_out(make_hub: Any)
         replicas[0].extensions["hub_connections"].connect("ann") as c0,
         replicas[1].extensions["hub_connections"].connect("ann") as c1,
     ):
-        threads = [
-            threading.Thread(target=deliver, args=(r.test_client(), event)) for r in replicas
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        for replica in replicas:
+            track.thread(deliver, replica.test_client(), event)
+        track.join(30)
         for index, conn in enumerate((c0, c1)):
             message = conn.take(5)
             received[index] = [message.seq] if message else []

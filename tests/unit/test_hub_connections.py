@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from functions.hub.connections import Connection, Connections
 from functions.hub.replay import Message
+from tests.support.tracker import Tracker
 
 
 class Socket:
@@ -70,7 +72,12 @@ def test_close_all_waits_for_streams_and_aborts_the_stuck_ones() -> None:
     assert stuck_socket.aborted.is_set()
 
 
-def test_take_wakes_up_for_a_message_from_another_thread() -> None:
+def test_take_wakes_up_for_a_message_from_another_thread(track: Tracker) -> None:
     conn = Connection("ann", 4)
-    threading.Timer(0.05, conn.offer, args=(msg("ann", 1),)).start()
+
+    def offer_later() -> None:
+        time.sleep(0.05)  # take() blocks first: this checks the wake-up, passes either way
+        conn.offer(msg("ann", 1))
+
+    track.thread(offer_later)
     assert conn.take(5) == msg("ann", 1)

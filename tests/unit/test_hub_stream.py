@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +11,8 @@ import pytest
 from functions.hub.connections import Connection
 from functions.hub.replay import Head, Message
 from functions.hub.stream import Stream
+from tests.support.tracker import Tracker
+from tests.support.waiting import wait_for
 
 
 class FakeSocket:
@@ -70,10 +71,13 @@ class FakeLog:
 
 
 class Running:
-    def __init__(self, ws: FakeSocket, conn: Connection, log: FakeLog, since: int | None) -> None:
+    """A stream on a thread of `track`'s, which joins it after the test."""
+
+    def __init__(
+        self, ws: FakeSocket, conn: Connection, log: FakeLog, since: int | None, track: Tracker
+    ) -> None:
         stream = Stream(ws, conn, log, poll_seconds=0.01)
-        self.thread = threading.Thread(target=stream.run, args=(since,), daemon=True)
-        self.thread.start()
+        self.thread = track.thread(stream.run, since)
         self.ws = ws
 
     def join(self, timeout: float = 5.0) -> None:
@@ -81,24 +85,40 @@ class Running:
         assert not self.thread.is_alive(), f"stream still running after sending {self.ws.sent}"
 
     def wait_sent(self, count: int, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.ws.sent) < count:
-            assert time.monotonic() < deadline, f"only {self.ws.sent} were sent"
-            time.sleep(0.005)
+        wait_for(
+            lambda: list(self.ws.sent),
+            f"{count} messages sent",
+            until=lambda sent: len(sent) >= count,
+            timeout=timeout,
+            interval=0.005,
+        )
 
 
-def run(ws: FakeSocket, conn: Connection, log: FakeLog, since: int | None) -> Running:
-    return Running(ws, conn, log, since)
+@pytest.fixture
+def run(track: Tracker) -> Iterator[Callable[..., Running]]:
+    """`run(ws, conn, log, since)` starts a stream; one still running at the end is asked
+    to close, so that `track` can join it."""
+    connections: list[Connection] = []
+
+    def start(ws: FakeSocket, conn: Connection, log: FakeLog, since: int | None) -> Running:
+        connections.append(conn)
+        return Running(ws, conn, log, since, track)
+
+    yield start
+    for conn in connections:
+        conn.request_close(1000, "test over")
 
 
-def test_replays_after_since_in_pages_then_says_ready() -> None:
+def test_replays_after_since_in_pages_then_says_ready(run: Callable[..., Running]) -> None:
     ws, conn = FakeSocket(stop_after=6), Connection("ann", 10)
     run(ws, conn, FakeLog("ann", last=5), since=0).join()
     assert ws.seqs("task.updated") == [1, 2, 3, 4, 5]
     assert ws.sent[-1]["type"] == "ready" and ws.sent[-1]["seq"] == 5
 
 
-def test_live_messages_skip_duplicates_and_fill_gaps_from_the_log() -> None:
+def test_live_messages_skip_duplicates_and_fill_gaps_from_the_log(
+    run: Callable[..., Running],
+) -> None:
     log = FakeLog("ann", last=2)
     ws, conn = FakeSocket(stop_after=6), Connection("ann", 10)
     running = run(ws, conn, log, since=None)
@@ -118,7 +138,7 @@ def test_live_messages_skip_duplicates_and_fill_gaps_from_the_log() -> None:
     ids=["older-than-retention", "ahead-of-the-log", "everything-aged-out"],
 )
 def test_resync_when_since_cannot_be_served(
-    since: int, last: int, oldest: int | None, expected_since: int
+    since: int, last: int, oldest: int | None, expected_since: int, run: Callable[..., Running]
 ) -> None:
     ws, conn = FakeSocket(stop_after=2), Connection("ann", 10)
     run(ws, conn, FakeLog("ann", last=last, oldest=oldest), since=since).join()
@@ -128,13 +148,13 @@ def test_resync_when_since_cannot_be_served(
     assert ready == {**ready, "type": "ready", "seq": last}
 
 
-def test_oldest_kept_entry_is_enough_to_resume() -> None:
+def test_oldest_kept_entry_is_enough_to_resume(run: Callable[..., Running]) -> None:
     ws, conn = FakeSocket(stop_after=3), Connection("ann", 10)
     run(ws, conn, FakeLog("ann", last=6, oldest=5), since=4).join()
     assert [m["type"] for m in ws.sent] == ["task.updated", "task.updated", "ready"]
 
 
-def test_gap_pruned_meanwhile_becomes_a_resync() -> None:
+def test_gap_pruned_meanwhile_becomes_a_resync(run: Callable[..., Running]) -> None:
     log = FakeLog("ann", last=1)
     ws, conn = FakeSocket(stop_after=2), Connection("ann", 10)
     running = run(ws, conn, log, since=None)
@@ -146,7 +166,9 @@ def test_gap_pruned_meanwhile_becomes_a_resync() -> None:
     assert ws.sent[1]["seq"] == 9
 
 
-def test_requested_close_is_sent_with_its_code_and_client_messages_are_dropped() -> None:
+def test_requested_close_is_sent_with_its_code_and_client_messages_are_dropped(
+    run: Callable[..., Running],
+) -> None:
     ws, conn = FakeSocket(incoming=["hello", "again"]), Connection("ann", 10)
     running = run(ws, conn, FakeLog("ann", last=0), since=None)
     conn.request_close(1001, "server shutting down")
@@ -155,7 +177,7 @@ def test_requested_close_is_sent_with_its_code_and_client_messages_are_dropped()
     assert ws.incoming == []
 
 
-def test_stream_ends_when_the_client_goes_away() -> None:
+def test_stream_ends_when_the_client_goes_away(run: Callable[..., Running]) -> None:
     ws, conn = FakeSocket(stop_after=1), Connection("ann", 10)
     run(ws, conn, FakeLog("ann", last=0), since=None).join()
     assert ws.closed is None
