@@ -113,6 +113,7 @@ def platform(tmp_path: Path) -> Iterator[PlatformProcess]:
     server = PlatformProcess(tmp_path / "data").start()
     yield server
     server.stop()
+    server.close_sessions()
 
 
 @pytest.fixture
@@ -121,3 +122,4 @@ def stopped_platform(tmp_path: Path) -> Iterator[PlatformProcess]:
     server = PlatformProcess(tmp_path / "data")
     yield server
     server.crash()
+    server.close_sessions()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Api, types_on
+from tests.support.api import Api, types_on
 
 pytestmark = pytest.mark.api
 

@@ -24,7 +24,7 @@ from functions.shared.consumer import EXTENSION
 from functions.shared.events import CLOUDEVENT_CONTENT_TYPE, EventType, Topic
 from functions.shared.settings import Settings
 from functions.todo import create_app
-from tests.contract.contract import (
+from tests.support.contract import (
     ASYNCAPI,
     COMMON,
     ROOT,

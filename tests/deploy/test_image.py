@@ -14,7 +14,8 @@ import shutil
 import subprocess
 
 import pytest
-from deploy_support import ROOT
+
+from tests.support.deploy import ROOT
 
 pytestmark = pytest.mark.deploy
 

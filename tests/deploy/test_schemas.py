@@ -14,7 +14,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from deploy_support import OVERLAYS, ROOT, Tools, require
+
+from tests.support.deploy import OVERLAYS, ROOT, Tools, require
 
 pytestmark = pytest.mark.deploy
 

@@ -14,8 +14,8 @@ from functions.notify.delivery import Delivery
 from functions.notify.models import DeliveryAttempt, Notification
 from functions.notify.worker import RetryWorker
 from functions.shared.events import utcnow
-from tests.contract.contract import validate_event
-from tests.functions.harness import (
+from tests.support.contract import validate_event
+from tests.support.harness import (
     Deliverer,
     break_database,
     context_of,
@@ -24,10 +24,10 @@ from tests.functions.harness import (
     rows,
     status_of,
 )
-from tests.functions.servers import Webhook
 from tests.support.mail import Mailbox
 from tests.support.tracker import Tracker
 from tests.support.waiting import wait_for
+from tests.support.webhook import Webhook
 
 pytestmark = pytest.mark.functions
 

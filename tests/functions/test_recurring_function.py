@@ -13,8 +13,8 @@ from functions.recurring.instances import NAMESPACE
 from functions.recurring.models import Series
 from functions.shared.settings import Settings
 from functions.todo import create_app as create_todo_app
-from tests.contract.contract import validate_event
-from tests.functions.harness import (
+from tests.support.contract import validate_event
+from tests.support.harness import (
     Deliverer,
     break_database,
     context_of,
