@@ -62,9 +62,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _collect_garbage() -> Iterator[None]:
     """Collect garbage after each test, so that a resource it leaked in a reference cycle
-    warns (and, under filterwarnings=error, fails) in this test's teardown, not later."""
+    warns (and, under filterwarnings=error, fails) in this test's teardown, not later.
+
+    What survives is frozen (`gc.freeze`): the next collection then walks only what the
+    next test made, about 1 ms instead of a few hundred for the whole heap.
+    """
     yield
     gc.collect()
+    gc.freeze()
+
+
+def pytest_sessionfinish() -> None:
+    gc.unfreeze()  # pytest's last collection sees everything again
 
 
 @pytest.fixture
