@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -17,10 +17,23 @@ from tests.support.api import Api
 
 
 @pytest.fixture
-def todo_app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions[EXTENSION].stop()
+def make_todo_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
+    """`make_todo_app(**changes)`: the todo service on `settings` with `changes`; every
+    one made is stopped after the test."""
+    apps: list[Flask] = []
+
+    def make(**changes: Any) -> Flask:
+        apps.append(create_app(settings.replace(**changes)))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        app.extensions[EXTENSION].stop()
+
+
+@pytest.fixture
+def todo_app(make_todo_app: Callable[..., Flask]) -> Flask:
+    return make_todo_app()
 
 
 @pytest.fixture

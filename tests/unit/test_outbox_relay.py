@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,10 @@ class FakePublisher:
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> AppContext:
-    return build(Settings(data_dir=tmp_path))
+def ctx(tmp_path: Path) -> Iterator[AppContext]:
+    context = build(Settings(data_dir=tmp_path))
+    yield context
+    context.stop()
 
 
 def emit(ctx: AppContext, *keys: str) -> list[str]:
