@@ -20,7 +20,8 @@ from collections.abc import Sequence
 
 FAST = "(unit or api or functions or contract) and not postgres"
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-SUMMARY = re.compile(r"^=+ (?P<counts>.*\d+ \w+.*) in (?P<seconds>[\d.]+)s.* =+$", re.M)
+OUTCOMES = r"(?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?)"
+SUMMARY = re.compile(rf"^=*\s*(\d+ {OUTCOMES}\b.*?) in ([\d.]+)s\b", re.M)
 
 
 def summary(output: str) -> str:
