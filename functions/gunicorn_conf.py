@@ -1,47 +1,27 @@
-"""gunicorn settings for one app: `gunicorn -c python:functions.gunicorn_conf ...`.
+"""gunicorn settings for one app: `gunicorn -c python:functions.gunicorn_conf`.
 
-Threads serve requests (each WebSocket holds one, so the hub wants many);
-SIGTERM first lets the app say goodbye (the hub closes WebSockets with 1001),
-then gunicorn shuts down gracefully.
+`FUNCTION_TARGET` picks the app (`functions.asgi`); `PORT` the port;
+`GUNICORN_THREADS` the threads that run its Flask side. A stop signal first
+lets the app say goodbye (the hub closes its WebSockets with 1001), then the
+worker stops gracefully (see `functions.serving`).
 """
 
 from __future__ import annotations
 
 import os
-import signal
-from typing import Any
 
+from functions.serving import worker_class as todomesh_worker
+from functions.shared.settings import Settings
+
+wsgi_app = "functions.asgi:create_app()"
 bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
-worker_class = "gthread"
 # The hub pushes what its sidecar delivers to its own connections: one process per
 # pod (scale it with replicas, each with its own consumer group).
 workers = (
     1 if os.environ.get("FUNCTION_TARGET") == "hub" else int(os.environ.get("WEB_CONCURRENCY", "1"))
 )
-threads = int(os.environ.get("GUNICORN_THREADS", "16"))
-worker_connections = threads + 64  # a WebSocket on every thread, and room for API calls
 graceful_timeout = 20
 accesslog = "-"
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
-
-
-def post_worker_init(worker: Any) -> None:
-    stop = worker.wsgi.extensions.get("todomesh_stop")
-    previous = signal.getsignal(signal.SIGTERM)
-
-    def on_term(signum: int, frame: Any) -> None:
-        goodbye = worker.wsgi.extensions.get("todomesh_goodbye")
-        if goodbye:
-            goodbye()
-        if callable(previous):
-            previous(signum, frame)
-
-    signal.signal(signal.SIGTERM, on_term)
-    worker.todomesh_stop = stop
-
-
-def worker_exit(server: Any, worker: Any) -> None:
-    stop = getattr(worker, "todomesh_stop", None)
-    if stop:
-        stop()
+worker_class = todomesh_worker(Settings.from_env(), graceful_timeout)

@@ -47,3 +47,17 @@ wait_with_timeout() {
   done
   return 0
 }
+
+# apt_install [APT-OPTION...] PACKAGE...: apt-get update + install, as root, one
+# script at a time: the infra steps run in parallel, and apt-get fails at once on
+# a lock that another apt-get holds.
+apt_install() {
+  [[ $EUID -eq 0 ]] || die "missing packages; run: sudo apt-get install -y $*"
+  mkdir -p "$TODOMESH_CACHE"
+  (
+    flock 9
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q "$@"
+  ) 9>"$TODOMESH_CACHE/apt.lock"
+}

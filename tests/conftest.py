@@ -36,6 +36,7 @@ TIERS = {
     "integration": "integration",
     "deploy": "deploy",
     "browser": "browser",
+    "image": "image",
 }
 
 

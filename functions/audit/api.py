@@ -6,12 +6,12 @@ answers `{items, next_cursor}`; `since` is inclusive, `until` exclusive.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from functions.audit.queries import AuditQuery, list_records
-from functions.shared.consumer import EXTENSION
 from functions.shared.problems import Problem
 from functions.shared.web import caller_id, caller_is_admin
+from functions.shared.wiring import context
 
 api = Blueprint("audit", __name__)
 
@@ -35,6 +35,6 @@ def task_trail(user_id: str, task_id: str) -> Response:
 def _page(user_id: str, task_id: str | None) -> Response:
     authorize(user_id)
     query = AuditQuery.from_args(user_id, task_id, request.args)
-    with current_app.extensions[EXTENSION].readers() as session:
+    with context().readers() as session:
         records, next_cursor = list_records(session, query)
         return jsonify(items=[r.view() for r in records], next_cursor=next_cursor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from functions.audit.models import AuditRecord
-from functions.shared.context import AppContext, UnitOfWork
+from functions.shared.context import UnitOfWork
 from functions.shared.events import (
     TASK_LIFECYCLE,
     Event,
@@ -19,7 +19,7 @@ from functions.shared.idempotency import insert_new
 AUDITED: tuple[str, ...] = (*TASK_LIFECYCLE, EventType.RECURRING_TASK_CREATED)
 
 
-def record_event(event: Event, uow: UnitOfWork, _ctx: AppContext | None = None) -> None:
+def record_event(event: Event, uow: UnitOfWork) -> None:
     """Append `event` to its user's trail (once: a second copy of an event id is ignored)."""
     insert_new(
         uow.session,

@@ -1,8 +1,8 @@
 """The WebSocket hub: pushes each user's task changes to every open client of that user.
 
-app = create_app(settings)
-app.extensions["hub_connections"].close_all(1001)   # on SIGTERM
-app.extensions["todomesh_goodbye"]()                # the same, as the launcher calls it
+`create_app(settings)` is the Flask side (deliveries, the page, probes); the
+WebSockets are ASGI routes (`functions.hub.ws`) that the app's context offers
+as `AsgiParts`, with a goodbye that closes every WebSocket with 1001.
 """
 
 from __future__ import annotations
@@ -10,23 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, Response, send_from_directory
+from starlette.routing import WebSocketRoute
 
 from functions.hub.connections import GOING_AWAY, Connections
 from functions.hub.models import ProcessedEvent
 from functions.hub.replay import SqlReplayLog, prune
-from functions.hub.service import CONNECTIONS_EXTENSION, EXTENSION, Hub
-from functions.hub.stream import ReaderThread
+from functions.hub.service import Hub
 from functions.hub.subscriptions import subscriptions
-from functions.hub.ws import sock, websockets
-from functions.shared.consumer import init_app
+from functions.hub.ws import endpoint
+from functions.shared.asgi import AsgiParts
 from functions.shared.context import AppContext, build_context
 from functions.shared.health import Check
+from functions.shared.identity.lazy import LazyVerifier
 from functions.shared.retention import Pruner
 from functions.shared.settings import Settings
+from functions.shared.wiring import init_app
 
 APP_ID = "hub"
 STATIC = Path(__file__).with_name("static")
-MAX_CLIENT_MESSAGE = 64 * 1024
 
 
 def build(settings: Settings) -> AppContext:
@@ -34,6 +35,12 @@ def build(settings: Settings) -> AppContext:
     prune_every = min(300.0, max(1.0, settings.hub_retention_seconds / 10))
     max_age = settings.hub_retention_seconds
     ctx.workers.append(Pruner("hub-retention", lambda: prune(ctx.sessions, max_age), prune_every))
+    connections = Connections(settings.hub_queue_size)
+    hub = Hub(settings, connections, SqlReplayLog(ctx.readers), ctx.get(LazyVerifier))
+    ctx.provide(connections)
+    ctx.provide(hub)
+    ctx.provide(AsgiParts([WebSocketRoute("/ws/{user_id}", endpoint(hub))], connections.goodbye))
+    ctx.on_goodbye.append(lambda: connections.close_all(GOING_AWAY))
     return ctx
 
 
@@ -41,18 +48,8 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     settings = settings or Settings.from_env()
     ctx = context or build(settings)
     app = Flask(APP_ID, static_folder=str(STATIC), static_url_path="/static")
-    app.config["SOCK_SERVER_OPTIONS"] = {
-        "ping_interval": settings.hub_ping_seconds,
-        "max_message_size": MAX_CLIENT_MESSAGE,
-        "thread_class": ReaderThread,
-    }
-    connections = Connections(settings.hub_queue_size)
-    app.extensions[EXTENSION] = Hub(settings, connections, SqlReplayLog(ctx.readers))
-    app.extensions[CONNECTIONS_EXTENSION] = connections
-    app.extensions["todomesh_goodbye"] = lambda: connections.close_all(GOING_AWAY)
+    connections = ctx.get(Connections)
     init_app(app, ctx, [Check("connections", lambda: {"open": connections.count()}, False)])
-    sock.init_app(app)
-    app.register_blueprint(websockets)
     app.register_blueprint(subscriptions)
 
     @app.get("/")

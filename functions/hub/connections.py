@@ -1,18 +1,21 @@
 """The hub's open WebSockets, by user: bounded queues, fan-out, and a clean goodbye.
 
-Each connection has its own bounded queue that only its stream thread drains,
-so one slow client never holds up the others: when its queue overflows it is
-dropped from the fan-out, asked to close, and aborted if it cannot even do that.
+Connections live on the server's event loop: each has its own bounded queue
+that only its stream task drains, so one slow client never holds up the others.
+When a queue overflows its client is dropped from the fan-out and asked to
+close. `publish`, `close_all` and `count` may be called from any thread (the
+delivery routes run in worker threads); they hop onto the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
-import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Protocol
+from collections.abc import AsyncIterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import asynccontextmanager
 
 from functions.hub import metrics
 from functions.hub.replay import Message
@@ -21,69 +24,59 @@ GOING_AWAY = 1001
 POLICY_VIOLATION = 1008
 
 
-class Abortable(Protocol):
-    def abort(self) -> None: ...
-
-
 class Connection:
     """One client's queue of messages and, once asked, the code to close with."""
 
-    def __init__(self, user_id: str, limit: int, socket: Abortable | None = None) -> None:
+    def __init__(self, user_id: str, limit: int) -> None:
         self.user_id = user_id
         self.limit = limit
-        self.socket = socket
         self.close_code: int | None = None
         self.close_reason = ""
-        self.finished = threading.Event()
         self._items: deque[Message] = deque()
-        self._ready = threading.Condition()
+        self._ready = asyncio.Event()
+        self.finished = asyncio.Event()
 
     def offer(self, message: Message) -> bool:
         """Queue `message`; False when the queue is full (the client is too slow)."""
-        with self._ready:
-            if self.close_code is not None:
-                return True
-            if len(self._items) >= self.limit:
-                return False
-            self._items.append(message)
-            self._ready.notify()
+        if self.close_code is not None:
             return True
+        if len(self._items) >= self.limit:
+            return False
+        self._items.append(message)
+        self._ready.set()
+        return True
 
-    def take(self, timeout: float) -> Message | None:
-        """The next message, or None after `timeout` or once a close is asked."""
-        with self._ready:
-            self._ready.wait_for(lambda: self._items or self.close_code is not None, timeout)
-            if self.close_code is not None or not self._items:
-                return None
-            return self._items.popleft()
+    async def take(self) -> Message | None:
+        """The next message; None once a close is asked."""
+        while not self._items and self.close_code is None:
+            self._ready.clear()
+            await self._ready.wait()
+        if self.close_code is not None:
+            return None
+        return self._items.popleft()
 
     def request_close(self, code: int, reason: str) -> None:
-        with self._ready:
-            if self.close_code is None:
-                self.close_code, self.close_reason = code, reason
-            self._ready.notify_all()
-
-    def abort(self) -> None:
-        """Cut the connection when the stream cannot close it (blocked on a dead peer)."""
-        if not self.finished.is_set() and self.socket is not None:
-            self.socket.abort()
+        if self.close_code is None:
+            self.close_code, self.close_reason = code, reason
+        self._ready.set()
 
 
 class Connections:
     """Every open connection of this hub process (a replica fans out to its own only)."""
 
-    def __init__(self, queue_size: int, abort_after: float = 5.0) -> None:
+    def __init__(self, queue_size: int) -> None:
         self.queue_size = queue_size
-        self.abort_after = abort_after
         self._by_user: dict[str, set[Connection]] = {}
         self._lock = threading.Lock()
         self._closing: tuple[int, str] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    @contextmanager
-    def connect(self, user_id: str, socket: Abortable | None = None) -> Iterator[Connection]:
+    @asynccontextmanager
+    async def connect(self, user_id: str) -> AsyncIterator[Connection]:
         """Register a connection for the duration of the block; it gets live messages."""
-        conn = Connection(user_id, self.queue_size, socket)
+        conn = Connection(user_id, self.queue_size)
         with self._lock:
+            self._loop = asyncio.get_running_loop()
             self._by_user.setdefault(user_id, set()).add(conn)
             closing = self._closing
         metrics.CONNECTIONS.inc()
@@ -106,8 +99,16 @@ class Connections:
                 del self._by_user[conn.user_id]
             return True
 
-    def publish(self, message: Message) -> int:
-        """Queue `message` for each of its user's connections; return how many took it."""
+    def publish(self, message: Message) -> None:
+        """Queue `message` for each of its user's connections (from any thread)."""
+        with self._lock:
+            loop = self._loop if message.user_id in self._by_user else None
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed with the server
+                loop.call_soon_threadsafe(self.publish_now, message)
+
+    def publish_now(self, message: Message) -> int:
+        """On the loop: queue `message` for its user's connections; return how many took it."""
         with self._lock:
             targets = list(self._by_user.get(message.user_id, ()))
         taken = 0
@@ -115,15 +116,11 @@ class Connections:
             if conn.offer(message):
                 taken += 1
             elif self._discard(conn):
-                self._overflowed(conn)
+                metrics.OVERFLOWS.inc()
+                conn.request_close(
+                    POLICY_VIOLATION, "too slow: queue overflowed; resume with since"
+                )
         return taken
-
-    def _overflowed(self, conn: Connection) -> None:
-        metrics.OVERFLOWS.inc()
-        conn.request_close(POLICY_VIOLATION, "too slow: send queue overflowed; resume with since")
-        timer = threading.Timer(self.abort_after, conn.abort)
-        timer.daemon = True
-        timer.start()
 
     def count(self, user_id: str | None = None) -> int:
         with self._lock:
@@ -134,18 +131,41 @@ class Connections:
     def close_all(
         self, code: int = GOING_AWAY, reason: str = "server shutting down", timeout: float = 0.0
     ) -> int:
-        """Ask every connection (and any that opens later) to close with `code`.
+        """Ask every connection (and any that opens later) to close with `code`. From a
+        thread other than the loop's, wait up to `timeout` seconds for the streams to end."""
+        with self._lock:
+            loop = self._loop
+        if loop is None or _running_loop() is loop:  # nothing to wait for, or cannot wait here
+            return self._request_closes(code, reason)[0]
+        done = asyncio.run_coroutine_threadsafe(self.goodbye(code, reason, timeout), loop)
+        with contextlib.suppress(FutureTimeout):
+            return done.result(timeout + 5.0)
+        return self.count()
 
-        Returns at once, or waits up to `timeout` seconds for the streams to end,
-        then aborts those that have not. Safe to call from a signal handler.
-        """
+    async def goodbye(
+        self, code: int = GOING_AWAY, reason: str = "server shutting down", timeout: float = 5.0
+    ) -> int:
+        """On the loop: ask every connection to close with `code`; wait up to `timeout`
+        seconds for their streams to end; return how many were asked."""
+        asked, conns = self._request_closes(code, reason)
+        waits = [asyncio.ensure_future(conn.finished.wait()) for conn in conns]
+        if waits and timeout > 0:
+            await asyncio.wait(waits, timeout=timeout)
+        for wait in waits:
+            wait.cancel()
+        return asked
+
+    def _request_closes(self, code: int, reason: str) -> tuple[int, list[Connection]]:
         with self._lock:
             self._closing = (code, reason)
             conns = [c for users in self._by_user.values() for c in users]
         for conn in conns:
             conn.request_close(code, reason)
-        deadline = time.monotonic() + timeout
-        for conn in conns:
-            if not conn.finished.wait(max(0.0, deadline - time.monotonic())) and timeout:
-                conn.abort()
-        return len(conns)
+        return len(conns), conns
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

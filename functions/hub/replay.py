@@ -133,10 +133,10 @@ class SqlReplayLog:
             ).all()
         return [render(row) for row in rows]
 
-    def find(self, event_id: str) -> list[Message]:
+    def find(self, event_id: str) -> Message | None:
         with self.sessions() as session:
             row = session.scalar(select(ReplayEntry).where(ReplayEntry.event_id == event_id))
-        return [render(row)] if row is not None else []
+        return render(row) if row is not None else None
 
 
 def prune(sessions: sessionmaker[Session], max_age_seconds: float) -> int:

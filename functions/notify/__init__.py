@@ -5,22 +5,22 @@ from __future__ import annotations
 import logging
 
 from cloudevents.http import CloudEvent
-from flask import Flask, current_app
+from flask import Flask
 
 from functions.notify.api import api
 from functions.notify.channels import senders_for
-from functions.notify.delivery import Delivery
+from functions.notify.delivery import NotificationDelivery
 from functions.notify.models import Outbox, ProcessedEvent
 from functions.notify.service import on_reminder_due
 from functions.notify.worker import RetryWorker
 from functions.shared.consumer import consume
-from functions.shared.context import AppContext, UnitOfWork, build_context
-from functions.shared.events import Event, EventType
+from functions.shared.context import AppContext, build_context
+from functions.shared.events import EventType
 from functions.shared.logs import log_context
 from functions.shared.settings import Settings
+from functions.shared.wiring import provided
 
 APP_ID = "notify"
-DELIVERY = "notify.delivery"
 log = logging.getLogger(__name__)
 
 
@@ -30,28 +30,25 @@ def build(settings: Settings) -> AppContext:
 
 def init(app: Flask, ctx: AppContext) -> None:
     """The inbox API, the sender per channel, and the retry worker (started by the host)."""
-    delivery = Delivery(ctx, senders_for(ctx.settings), ctx.settings.notify_max_attempts)
-    app.extensions[DELIVERY] = delivery
+    delivery = NotificationDelivery(
+        ctx, senders_for(ctx.settings), ctx.settings.notify_max_attempts
+    )
+    ctx.provide(delivery)
     ctx.workers.append(RetryWorker(delivery))
     app.register_blueprint(api)
 
 
 def handle(cloud_event: CloudEvent) -> None:
     """`reminder.due` → notifications committed once, then a first delivery attempt."""
-    pending: list[str] = []
-
-    def decide(event: Event, uow: UnitOfWork, _ctx: AppContext) -> None:
-        on_reminder_due(event, uow, pending)
-
-    consume(cloud_event, decide, accept=(EventType.REMINDER_DUE,))
-    if pending:
-        with log_context(event_id=cloud_event.get("id")):
-            _deliver_now(pending)
+    consumed = consume(cloud_event, on_reminder_due, accept=(EventType.REMINDER_DUE,))
+    if consumed.result:
+        with log_context(event_id=consumed.event.event_id):
+            _deliver_now(consumed.result)
 
 
 def _deliver_now(ids: list[str]) -> None:
     """The first attempt, after the commit; whatever it leaves, the retry worker picks up."""
     try:
-        current_app.extensions[DELIVERY].deliver(ids)
+        provided(NotificationDelivery).deliver(ids)
     except Exception as exc:  # the event is handled; delivery is the worker's job from here
         log.warning("first delivery attempt did not finish", extra={"error": str(exc)})

@@ -12,9 +12,9 @@ from flask import Blueprint, Response, jsonify, request
 from functions.notify import inbox
 from functions.notify.preferences import parse_preferences
 from functions.notify.service import MarkRead, mark_read, preferences_for, set_preferences
-from functions.shared.consumer import context
 from functions.shared.problems import ValidationFailed
 from functions.shared.web import caller_id, json_object
+from functions.shared.wiring import context
 
 api = Blueprint("notify", __name__)
 

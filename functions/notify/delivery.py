@@ -46,7 +46,7 @@ def backoff(attempt: int) -> timedelta:
     return min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** (attempt - 1))
 
 
-class Delivery:
+class NotificationDelivery:
     def __init__(self, ctx: AppContext, senders: Mapping[str, Sender], max_attempts: int) -> None:
         self.ctx, self.senders, self.max_attempts = ctx, senders, max_attempts
 

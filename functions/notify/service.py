@@ -48,10 +48,12 @@ class SetPreferences:
     webhook_url: str | None
 
 
-def on_reminder_due(event: Event, uow: UnitOfWork, pending: list[str]) -> None:
-    """Create the reminder's notifications that do not exist yet; queue the ones to send."""
+def on_reminder_due(event: Event, uow: UnitOfWork) -> list[str]:
+    """Create the reminder's notifications that do not exist yet; return the ids of those
+    still to be sent (email and webhook; in-app ones are delivered by this commit)."""
     prefs = preferences_for(uow.session, event.user_id)
     now = utcnow()
+    pending: list[str] = []
     for channel in prefs.channels:
         notification = _new(event, channel, prefs, now)
         if not insert_new(uow.session, Notification, **_columns(notification)):
@@ -60,6 +62,7 @@ def on_reminder_due(event: Event, uow: UnitOfWork, pending: list[str]) -> None:
             uow.emit(outcome_event(notification), Topic.NOTIFICATIONS)
         else:
             pending.append(notification.id)
+    return pending
 
 
 def mark_read(cmd: MarkRead, uow: UnitOfWork) -> Notification:

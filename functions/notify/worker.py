@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from functions.notify.delivery import Delivery
+from functions.notify.delivery import NotificationDelivery
 from functions.shared.loop import Loop
 
 log = logging.getLogger(__name__)
@@ -12,9 +12,9 @@ POLL_SECONDS = 5.0
 
 
 class RetryWorker(Loop):
-    """Runs `Delivery.deliver()` every `poll_seconds` until stopped; survives any outage."""
+    """Runs `NotificationDelivery.deliver()` every `poll_seconds`; survives any outage."""
 
-    def __init__(self, delivery: Delivery, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, delivery: NotificationDelivery, poll_seconds: float = POLL_SECONDS) -> None:
         super().__init__("notify-retries")
         self.delivery, self.poll_seconds = delivery, poll_seconds
 

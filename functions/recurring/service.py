@@ -2,8 +2,9 @@
 
 A series is keyed by its root task's id and locked for the length of the
 transaction, so concurrent completions of one series are decided one at a time.
-The next due date is computed from the completed task's own due date (not from
-when it was completed) in the task's time zone.
+The next due date is computed from the completed task's own due date in the task's
+time zone, or, for a series that repeats from completion (`every!`), from the day it
+was completed.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from functions.recurring.instances import TaskSnapshot, next_instance
 from functions.recurring.models import Series
-from functions.shared.context import AppContext, UnitOfWork
+from functions.recurring.snapshots import TaskSnapshot, next_instance
+from functions.shared.context import UnitOfWork
 from functions.shared.events import Event, EventType, PoisonEvent, Topic, utcnow
 from functions.shared.idempotency import insert_new
 from functions.shared.recurrence import next_occurrence
@@ -22,7 +23,7 @@ from functions.shared.recurrence import next_occurrence
 HANDLED = (EventType.TASK_COMPLETED, EventType.TASK_DELETED)
 
 
-def on_task_event(event: Event, uow: UnitOfWork, _ctx: AppContext | None = None) -> None:
+def on_task_event(event: Event, uow: UnitOfWork) -> None:
     task = TaskSnapshot.from_payload(event.payload)
     if event.event_type == EventType.TASK_COMPLETED:
         schedule_next(task, uow)
@@ -79,12 +80,13 @@ def end_series(series: Series, reason: str) -> None:
 def _next_due(task: TaskSnapshot, series: Series) -> datetime | None:
     assert task.recurrence is not None and task.due is not None
     try:
+        anchor = task.anchor() or task.due
         return next_occurrence(
             task.recurrence,
-            task.due,
+            anchor,
             tz=task.timezone,
             occurrence=task.occurrence,
-            series_start=series.series_start,
+            series_start=series.series_start if anchor == task.due else anchor,
         )
     except (ValueError, KeyError) as exc:  # a bad rule or an unknown zone can never succeed
         raise PoisonEvent(f"cannot compute the next occurrence: {exc}") from exc

@@ -28,7 +28,7 @@ class Base(DeclarativeBase):
     pass
 
 
-class Message(Base):
+class BrokerMessage(Base):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_topic", "topic", "id"), {"schema": SCHEMA})
 
@@ -40,7 +40,7 @@ class Message(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Delivery(Base):
+class BrokerDelivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         Index("ix_deliveries_pending", "subscription", "state", "id"),
@@ -87,7 +87,8 @@ class Broker:
         ]
         with self.sessions.begin() as session:
             ids = session.scalars(
-                insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
+                insert(BrokerMessage).returning(BrokerMessage.id, sort_by_parameter_order=True),
+                rows,
             ).all()
             # Every pub/sub component of ours points at the same brokers (as `pubsub` and
             # `pubsub-hub` do on Kafka), so a topic's subscribers are all of its
@@ -106,7 +107,7 @@ class Broker:
                 if sub.topic == row["topic"]
             ]
             if deliveries:
-                session.execute(insert(Delivery), deliveries)
+                session.execute(insert(BrokerDelivery), deliveries)
         woken = {d["subscription"] for d in deliveries}
         for listener in self._listeners:
             for sub_key in woken:
@@ -117,26 +118,34 @@ class Broker:
         resumes from its last committed offset."""
         with self.sessions.begin() as session:
             session.execute(
-                update(Delivery).where(Delivery.state == PENDING).values(next_attempt_at=utcnow())
+                update(BrokerDelivery)
+                .where(BrokerDelivery.state == PENDING)
+                .values(next_attempt_at=utcnow())
             )
 
     def prune(self, max_age: timedelta) -> int:
         """Forget messages older than `max_age` that no subscription still waits for, as
         Kafka's retention drops old segments; return how many went. A pending
         delivery keeps its message, however old."""
-        waiting = select(Delivery.message_id).where(Delivery.state == PENDING)
-        expired = select(Message.id).where(
-            Message.published_at < utcnow() - max_age, Message.id.not_in(waiting)
+        waiting = select(BrokerDelivery.message_id).where(BrokerDelivery.state == PENDING)
+        expired = select(BrokerMessage.id).where(
+            BrokerMessage.published_at < utcnow() - max_age, BrokerMessage.id.not_in(waiting)
         )
         with self.sessions.begin() as session:
-            session.execute(delete(Delivery).where(Delivery.message_id.in_(expired)))
-            return int(session.execute(delete(Message).where(Message.id.in_(expired))).rowcount)
+            session.execute(delete(BrokerDelivery).where(BrokerDelivery.message_id.in_(expired)))
+            return int(
+                session.execute(delete(BrokerMessage).where(BrokerMessage.id.in_(expired))).rowcount
+            )
 
-    def messages(self, topic: str) -> list[Message]:
+    def messages(self, topic: str) -> list[BrokerMessage]:
         """Everything ever published on `topic`, oldest first (used for dead letters)."""
         with self.readers() as session:
             return list(
-                session.scalars(select(Message).where(Message.topic == topic).order_by(Message.id))
+                session.scalars(
+                    select(BrokerMessage)
+                    .where(BrokerMessage.topic == topic)
+                    .order_by(BrokerMessage.id)
+                )
             )
 
 

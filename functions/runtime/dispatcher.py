@@ -19,8 +19,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from functions.runtime.broker import DEAD, DONE, DROPPED, Broker, Delivery, Message
-from functions.runtime.broker import subscription_key as key_of
+from functions.runtime.broker import (
+    DEAD,
+    DONE,
+    DROPPED,
+    Broker,
+    BrokerDelivery,
+    BrokerMessage,
+    subscription_key,
+)
 from functions.runtime.resources import RetryPolicy, Subscription
 from functions.shared.events import CLOUDEVENT_CONTENT_TYPE, utcnow
 from functions.shared.logs import log_context
@@ -56,10 +63,10 @@ class Dispatcher(Loop):
         retry: RetryPolicy,
         batch_size: int = 100,
     ) -> None:
-        super().__init__(f"deliver-{key_of(subscription)}")
+        super().__init__(f"deliver-{subscription_key(subscription)}")
         self.broker = broker
         self.sub = subscription
-        self.key = key_of(subscription)
+        self.key = subscription_key(subscription)
         self.transport = transport
         self.retry = retry
         self.batch_size = batch_size
@@ -102,19 +109,19 @@ class Dispatcher(Loop):
         with self.broker.readers() as session:
             return list(
                 session.execute(
-                    select(Delivery, Message)
-                    .join(Message, Message.id == Delivery.message_id)
+                    select(BrokerDelivery, BrokerMessage)
+                    .join(BrokerMessage, BrokerMessage.id == BrokerDelivery.message_id)
                     .where(
-                        Delivery.subscription == self.key,
-                        Delivery.state == "pending",
-                        Delivery.id > after,
+                        BrokerDelivery.subscription == self.key,
+                        BrokerDelivery.state == "pending",
+                        BrokerDelivery.id > after,
                     )
-                    .order_by(Delivery.id)
+                    .order_by(BrokerDelivery.id)
                     .limit(self.batch_size)
                 ).all()
             )
 
-    def _deliver(self, message: Message) -> str:
+    def _deliver(self, message: BrokerMessage) -> str:
         envelope: dict[str, Any] = {
             **message.envelope,
             "pubsubname": self.sub.pubsub,
@@ -138,7 +145,7 @@ class Dispatcher(Loop):
                 return RETRY
         return outcome_of(status, reply)
 
-    def _settle(self, delivery: Delivery, message: Message, outcome: str) -> bool:
+    def _settle(self, delivery: BrokerDelivery, message: BrokerMessage, outcome: str) -> bool:
         """Record the outcome; False when the message stays pending for a retry."""
         attempts = delivery.attempts + (outcome != SUCCESS)
         state, settled = "pending", True
@@ -153,14 +160,14 @@ class Dispatcher(Loop):
         else:
             settled = False
         with self.broker.sessions.begin() as session:
-            row = session.get(Delivery, delivery.id)
+            row = session.get(BrokerDelivery, delivery.id)
             row.state, row.attempts = state, attempts
             if not settled:
                 row.next_attempt_at = utcnow() + timedelta(seconds=self.retry.delay(attempts))
                 row.last_error = outcome
         return settled
 
-    def _dead_letter(self, message: Message, reason: str) -> None:
+    def _dead_letter(self, message: BrokerMessage, reason: str) -> None:
         topic = self.sub.dead_letter_topic
         with log_context(event_id=message.envelope.get("id"), task_id=message.partition_key):
             if topic is None:

@@ -2,8 +2,10 @@
 
 It reads the same subscriptions, bindings and resiliency files as daprd, keeps
 a durable broker log in `<data-dir>/runtime.db`, relays each app's outbox into
-it, delivers to the subscribed routes, and fires the cron bindings. One WSGI
-front serves `/api/...`, `/ws/...` and the web page on a single origin.
+it, delivers to the subscribed routes, and fires the cron bindings. One front
+serves `/api/...`, `/ws/...`, the web page and, unless a real identity provider
+is configured, the built-in one (`/.well-known/...`, `/oauth/...`) on a single
+origin.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import Client
 
+from functions.apps import APP_IDS, attach_relay, build_app
+from functions.identity.hosting import builtin_identity, identity_app, open_provider
 from functions.runtime.broker import BrokerPublisher
 from functions.runtime.resources import DEFAULT_RESOURCE_DIRS
 from functions.runtime.router import Router
@@ -24,7 +28,6 @@ from functions.runtime.runtime import Runtime
 from functions.shared.context import AppContext
 from functions.shared.logs import configure_logging
 from functions.shared.settings import Settings
-from functions.wsgi import APP_IDS, attach_relay, build_app
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,9 @@ class Platform:
         self.contexts: dict[str, AppContext] = {}
         for app_id in app_ids:
             self.apps[app_id], self.contexts[app_id] = build_app(app_id, settings)
+        self.identity: Flask | None = None
+        if builtin_identity(settings):
+            self.identity = identity_app(open_provider(settings))
         self.runtime = Runtime(settings, resource_dirs, self.apps)
         publisher = BrokerPublisher(self.runtime.broker, settings.pubsub_name)
         for ctx in self.contexts.values():
@@ -60,10 +66,8 @@ class Platform:
 
     def goodbye(self) -> None:
         """First step of a shutdown: let apps close long-lived connections (hub: 1001)."""
-        for app in self.apps.values():
-            hook = app.extensions.get("todomesh_goodbye")
-            if hook:
-                hook()
+        for ctx in self.contexts.values():
+            ctx.goodbye()
 
     def stop(self) -> None:
         self.goodbye()

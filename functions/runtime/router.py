@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from functions.identity.blueprint import PATHS
 
 if TYPE_CHECKING:
     from functions.runtime.platform import Platform
@@ -14,6 +17,9 @@ if TYPE_CHECKING:
 # Longest prefix first; everything else (the web page, its assets) is the hub's.
 PREFIXES = (
     ("/api/tasks", "todo"),
+    ("/api/chat", "todo"),
+    ("/api/parse", "todo"),
+    ("/api/settings", "todo"),
     ("/api/admin", "todo"),
     ("/openapi.json", "todo"),
     ("/api/audit", "audit"),
@@ -24,6 +30,8 @@ FALLBACK = "hub"
 # Only the runtime calls these, in-process; from outside they do not exist.
 SIDECAR_ONLY = ("/events/", "/reminder-sweep", "/job/")
 StartResponse = Callable[..., Any]
+IDENTITY_PATHS = PATHS  # the built-in identity provider, when the platform hosts it
+READS = ("GET", "HEAD")
 
 
 class Router:
@@ -38,6 +46,9 @@ class Router:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
+        if path in ("/health", "/ready", "/metrics") and environ["REQUEST_METHOD"] not in READS:
+            body = {"title": "Method Not Allowed", "status": 405}
+            return _reply(start_response, 405, body, [("Allow", ", ".join(READS))])
         if path == "/health":
             return _reply(start_response, 200, {"status": "ok"})
         if path == "/ready":
@@ -49,17 +60,22 @@ class Router:
             return [generate_latest()]
         if path.startswith(SIDECAR_ONLY):
             return _reply(start_response, 404, {"title": "Not Found", "status": 404})
+        if path.startswith(IDENTITY_PATHS) and self.platform.identity is not None:
+            return self.platform.identity(environ, start_response)
         app = self.platform.apps.get(self.app_for(path))
         if app is None:
             return _reply(start_response, 404, {"title": "Not Found", "status": 404})
         return app(environ, start_response)
 
 
-def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+def _reply(
+    start_response: StartResponse,
+    status: int,
+    body: dict[str, Any],
+    headers: list[tuple[str, str]] | None = None,
+) -> list[bytes]:
     data = json.dumps(body).encode()
-    reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
     mimetype = "application/json" if status == 200 else "application/problem+json"
-    start_response(
-        f"{status} {reason}", [("Content-Type", mimetype), ("Content-Length", str(len(data)))]
-    )
+    headers = [("Content-Type", mimetype), ("Content-Length", str(len(data))), *(headers or [])]
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
     return [data]

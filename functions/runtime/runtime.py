@@ -13,8 +13,7 @@ from typing import Any
 
 from werkzeug.test import Client
 
-from functions.runtime import broker as log_store
-from functions.runtime.broker import Broker
+from functions.runtime.broker import SCHEMA, Broker, subscription_key
 from functions.runtime.cron import CronRunner
 from functions.runtime.dispatcher import Dispatcher
 from functions.runtime.resources import load_resources
@@ -29,13 +28,13 @@ class Runtime:
     ) -> None:
         self.apps = apps
         self.resources = load_resources(resource_dirs)
-        self.engine = make_engine(settings, log_store.SCHEMA)
-        migrate(self.engine, log_store.SCHEMA)
+        self.engine = make_engine(settings, SCHEMA)
+        migrate(self.engine, SCHEMA)
         subscriptions = [s for s in self.resources.subscriptions if s.app_id in apps]
         self.broker = Broker(session_factory(self.engine), subscriptions)
         self.dispatchers = {
             key: Dispatcher(self.broker, sub, self.transport, self.resources.retry_for(sub.pubsub))
-            for key, sub in ((log_store.subscription_key(s), s) for s in subscriptions)
+            for key, sub in ((subscription_key(s), s) for s in subscriptions)
         }
         self.broker.on_publish(self._wake)
         self.cron = [CronRunner(b, self.transport) for b in self.resources.cron if b.app_id in apps]

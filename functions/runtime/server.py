@@ -1,21 +1,28 @@
-"""Serve the embedded platform with gunicorn: one worker process, many threads.
+"""Serve the embedded platform with gunicorn: one uvicorn worker, one origin.
 
-Every WebSocket holds a thread, so the thread count bounds the open
-connections. The platform is built in the worker (nothing is created before
-the fork) and stopped there: Ctrl-C or SIGTERM first closes WebSockets with
-1001 (clients reconnect and resume), then drains and stops the background loops.
+The platform is built in the worker (nothing is created before the fork) behind
+the same ASGI front as each app in the other modes: WebSockets on the event
+loop, the Flask apps in a thread pool. Its lifespan starts and stops it: Ctrl-C
+or SIGTERM first closes WebSockets with 1001 (clients reconnect and resume),
+then drains and stops the background loops.
 """
 
 from __future__ import annotations
 
-import signal
 import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from functions.identity.cli import DEMO_TTL_SECONDS, DEMO_USER
+from functions.identity.hosting import builtin_identity
+from functions.identity.tokens import mint_token
 from functions.runtime.platform import Platform
+from functions.serving import worker_class
+from functions.shared.asgi import AsgiParts, front
 from functions.shared.settings import Settings
+
+GRACEFUL_TIMEOUT = 10
 
 
 class PlatformServer(BaseApplication):
@@ -28,58 +35,40 @@ class PlatformServer(BaseApplication):
         config = {
             "bind": f"{self.host}:{self.port}",
             "workers": 1,
-            "worker_class": "gthread",
-            "threads": self.threads,
-            # gthread accepts at most worker_connections at once (default 1000): room for
-            # a WebSocket on every thread plus the API calls that come and go.
-            "worker_connections": self.threads + 64,
-            "graceful_timeout": 10,
+            "worker_class": worker_class(self.settings, GRACEFUL_TIMEOUT),
+            "graceful_timeout": GRACEFUL_TIMEOUT,
             "timeout": 0,
             "accesslog": None,
             "control_socket_disable": True,  # one per user home: concurrent servers would clash
-            "post_worker_init": self._started,
-            "worker_exit": self._stopping,
             "when_ready": self._announce,
         }
         for key, value in config.items():
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        self.platform = Platform(self.settings)
-        return self.platform.wsgi
-
-    def _announce(self, _server: Any) -> None:
-        print(
-            f"todomesh is serving http://{self.host}:{self.port}\n"
-            f"  data:  {self.settings.data_dir.resolve()}\n"
-            f"  API:   http://{self.host}:{self.port}/api/tasks (header X-User-Id)\n"
-            f"  page:  http://{self.host}:{self.port}/?user=<your name>\n"
-            "Press Ctrl-C to stop.",
-            file=sys.stderr,
-            flush=True,
+        platform = self.platform = Platform(self.settings)
+        parts = [ctx.find(AsgiParts) for ctx in platform.contexts.values()]
+        return front(
+            platform.wsgi,
+            [part for part in parts if part is not None],
+            start=platform.start,
+            stop=platform.stop,
+            threads=self.threads,
         )
 
-    def _started(self, worker: Any) -> None:
-        assert self.platform is not None
-        self.platform.start()
-        platform = self.platform
-
-        def graceful(_signum: int, _frame: Any) -> None:
-            # Every stop signal is graceful here: WebSockets get 1001 and the worker's
-            # loop ends on its own (gunicorn's quick quit raises SystemExit wherever
-            # the main thread happens to be, which can leave the platform half-stopped).
-            platform.goodbye()
-            worker.alive = False
-
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
-            signal.signal(signum, graceful)
-
-    def _stopping(self, _server: Any, _worker: Any) -> None:
-        if self.platform is not None:
-            self.platform.stop()
+    def _announce(self, _server: Any) -> None:
+        url = f"http://{self.host}:{self.port}"
+        lines = [f"todomesh is serving {url}", f"  data:  {self.settings.data_dir.resolve()}"]
+        if builtin_identity(self.settings):
+            token = mint_token(self.settings.data_dir, DEMO_USER, ttl=DEMO_TTL_SECONDS)
+            lines += [
+                f"  page:  {url}/ (sign in with any name: the development identity provider)",
+                f"  API:   {url}/api/tasks with a bearer token; one for {DEMO_USER}, valid "
+                f"{DEMO_TTL_SECONDS // 3600} h (`todomesh token <user>` mints others):",
+                f"export TOKEN={token}",
+            ]
+        print("\n".join([*lines, "Press Ctrl-C to stop."]), file=sys.stderr, flush=True)
 
 
-def serve(
-    settings: Settings, host: str = "127.0.0.1", port: int = 8000, threads: int = 256
-) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, threads: int = 64) -> None:
     PlatformServer(settings, host, port, threads).run()

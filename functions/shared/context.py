@@ -2,6 +2,8 @@
 
 `unit_of_work()` owns one transaction. Events emitted inside it are written to
 the app's outbox in that same transaction; after the commit the relay is woken.
+The objects an app adds beside its tables (the hub's connections, notify's
+sender, todo's reminder jobs) are kept here by type: `provide(obj)`, `get(Type)`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,12 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from functions.shared.db import make_engine, migrate, reader_factory, session_factory
 from functions.shared.events import Event
 from functions.shared.idempotency import ProcessedEventMixin
+from functions.shared.identity.lazy import LazyVerifier
 from functions.shared.outbox import OutboxMixin, add_envelopes, add_events
 from functions.shared.retention import Pruner, prune_app_tables
 from functions.shared.settings import Settings
 from functions.shared.sidecar import resolve_database_url
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Worker(Protocol):
@@ -64,6 +68,21 @@ class AppContext:
     processed: type[ProcessedEventMixin] | None = None
     on_commit: list[Callable[[], None]] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
+    # First step of a shutdown, before the workers stop: close long-lived connections.
+    on_goodbye: list[Callable[[], None]] = field(default_factory=list)
+    services: dict[type, Any] = field(default_factory=dict)
+
+    def provide(self, service: Any) -> None:
+        """Keep `service` for `get(type(service))`."""
+        self.services[type(service)] = service
+
+    def get(self, kind: type[T]) -> T:
+        service: T = self.services[kind]
+        return service
+
+    def find(self, kind: type[T]) -> T | None:
+        service: T | None = self.services.get(kind)
+        return service
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -82,6 +101,10 @@ class AppContext:
     def start(self) -> None:
         for worker in self.workers:
             worker.start()
+
+    def goodbye(self) -> None:
+        for hook in self.on_goodbye:
+            hook()
 
     def stop(self) -> None:
         for worker in reversed(self.workers):
@@ -106,4 +129,5 @@ def build_context(
     )
     days = settings.retention_days
     ctx.workers.append(Pruner(f"prune-{app_id}", lambda: prune_app_tables(ctx, days)))
+    ctx.provide(LazyVerifier(settings))
     return ctx

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: task.reopened; all_day and repeat_from in task snapshots
 SUPPORTED_MAJOR = 1
 CLOUDEVENT_CONTENT_TYPE = "application/cloudevents+json"
 
@@ -24,6 +24,7 @@ class EventType(StrEnum):
     TASK_UPDATED = "task.updated"
     TASK_COMPLETED = "task.completed"
     TASK_DELETED = "task.deleted"
+    TASK_REOPENED = "task.reopened"
     RECURRING_TASK_CREATED = "recurring.task.created"
     REMINDER_SCHEDULED = "reminder.scheduled"
     REMINDER_CANCELLED = "reminder.cancelled"
@@ -44,6 +45,7 @@ TASK_LIFECYCLE = (
     EventType.TASK_UPDATED,
     EventType.TASK_COMPLETED,
     EventType.TASK_DELETED,
+    EventType.TASK_REOPENED,
 )
 
 
@@ -138,6 +140,10 @@ def parse_moment(value: Any) -> datetime:
         raise PoisonEvent("must be an RFC 3339 date-time, e.g. 2027-01-31T09:00:00+01:00") from exc
     if parsed.tzinfo is None:
         raise PoisonEvent("must include a UTC offset, e.g. Z or +01:00")
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError as exc:  # year 1 or 9999 pushed past the calendar by its offset
+        raise PoisonEvent("is outside the years a date-time can be stored in") from exc
     return parsed
 
 

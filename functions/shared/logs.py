@@ -12,9 +12,11 @@ import logging
 import re
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from pythonjsonlogger.json import JsonFormatter
+
+from functions.shared.redaction import install_redaction
 
 CONTEXT_FIELDS = ("app", "task_id", "event_id", "traceparent")
 _TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -69,15 +71,19 @@ def bind_request(app_id: str, traceparent: str | None) -> Callable[[], None]:
     return reset
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send JSON lines to stderr. Idempotent: safe to call from every app factory."""
+def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> None:
+    """Send JSON lines to stderr, with tokens and `secrets` redacted from every record.
+    Idempotent: safe to call from every app factory."""
     root = logging.getLogger()
     root.setLevel(level.upper())
-    if any(getattr(h, "_todomesh", False) for h in root.handlers):
-        return
+    for existing in root.handlers:
+        if getattr(existing, "_todomesh", False):
+            install_redaction(existing, secrets)
+            return
     handler = logging.StreamHandler(sys.stderr)
     handler._todomesh = True  # type: ignore[attr-defined]
     handler.addFilter(_ContextFilter())
+    install_redaction(handler, secrets)
     handler.setFormatter(
         JsonFormatter(
             "{asctime}{levelname}{name}{message}",

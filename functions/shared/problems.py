@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
@@ -12,6 +13,7 @@ from functions.shared.db import is_unavailable
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+URI_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class Problem(Exception):
@@ -30,13 +32,19 @@ class ValidationFailed(Problem):
         super().__init__(422, "Validation failed", f"Invalid fields: {fields}", errors=errors)
 
 
-def problem_response(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
+def problem_body(status: int, title: str, detail: str | None, instance: str, **extra: Any) -> str:
+    """The RFC 9457 document, as JSON text."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
-    body["instance"] = request.path
+    body["instance"] = quote(instance, safe=URI_SAFE)  # a URI reference, whatever the path held
     body.update(extra)
-    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    return json.dumps(body)
+
+
+def problem_response(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
+    body = problem_body(status, title, detail, request.path, **extra)
+    return Response(body, status=status, mimetype=PROBLEM_JSON)
 
 
 def register_problem_handlers(app: Flask) -> None:

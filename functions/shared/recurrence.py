@@ -7,7 +7,7 @@ Europe/Berlin stays at 09:00 local across DST changes (its UTC offset changes in
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, rrulebase, rrulestr
@@ -70,6 +70,15 @@ def next_occurrence(
         return None
     # rrule drops microseconds; a wall time in a DST gap moves forward to a real instant.
     return found.replace(microsecond=start.microsecond).astimezone(UTC).astimezone(zone)
+
+
+def end_of_day(moment: datetime, tz: str | None) -> datetime:
+    """The last microsecond of `moment`'s calendar day in zone `tz` (UTC when None): where
+    a task due on a day, not at a time, keeps its due date."""
+    zone = ZoneInfo(tz) if tz else UTC
+    local = moment.astimezone(zone)
+    last = datetime.combine(local.date(), time.max, tzinfo=zone)
+    return last.astimezone(UTC).astimezone(zone)
 
 
 def _split_rule(body: str) -> dict[str, str]:

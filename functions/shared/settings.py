@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,9 @@ class Settings:
     # Dapr's APP_API_TOKEN: daprd sends it as `dapr-api-token` on every call to the
     # app; when set, routes only Dapr may call (events, cron, jobs) require it.
     app_api_token: str | None = field(default=None, metadata=_env("APP_API_TOKEN"))
+    # Dapr's DAPR_API_TOKEN: when set, daprd accepts only calls that carry it, and
+    # every call of ours to the sidecar sends it.
+    dapr_api_token: str | None = field(default=None, metadata=_env("DAPR_API_TOKEN"))
     email_binding: str = "smtp"
     reminder_mode: str = "sweep"
     smtp_host: str | None = None
@@ -55,6 +56,43 @@ class Settings:
     hub_retention_seconds: int = 7 * 24 * 3600
     hub_ping_seconds: float = 25.0
     hub_queue_size: int = 256
+    # Identity (docs/identity.md): keys by OpenID discovery of `oidc_issuer`, or from
+    # `jwks_url` (then `iss` must be `token_issuer`, else `oidc_issuer`); with neither,
+    # the built-in provider's keys in <data_dir>/identity/ and its issuer.
+    oidc_issuer: str | None = None
+    jwks_url: str | None = None
+    # The todo service serves the built-in provider itself (the self-hosted Dapr mode,
+    # a laptop cluster); `todomesh dev` always does unless one of the above is set.
+    serve_identity: bool = False
+    # The URL people and MCP clients reach the API at (default: the built-in provider's
+    # issuer), and the Host headers the MCP endpoint accepts besides it and loopback.
+    public_url: str | None = None
+    allowed_hosts: str = ""
+    token_issuer: str | None = None
+    audience: str = "todomesh"
+    token_leeway_seconds: float = 30.0
+    admin_claim: str = "roles"  # a dotted path such as realm_access.roles
+    admin_role: str = "admin"
+    jwks_cache_seconds: float = 300.0
+    jwks_refresh_seconds: float = 30.0  # the least time between two fetches of the keys
+    # The built-in provider: token lifetimes, and redirect URIs it allows besides its
+    # own origin (space-separated, exact; a loopback one matches any port).
+    token_ttl_seconds: int = 3600
+    refresh_token_ttl_seconds: int = 8 * 3600
+    redirect_uris: str = ""
+    # Hostile input (docs/security.md): exact origins allowed by CORS (space- or
+    # comma-separated), and per-caller write limits with their storage URI.
+    cors_origins: str = ""
+    rate_limit_writes: str = "60/minute;600/hour"
+    rate_limit_storage: str = "memory://"
+    # The chat's optional LLM (an OpenAI-compatible endpoint); its key comes from the secret
+    # store's `llm_api_key_secret` in Dapr mode, else from TODOMESH_LLM_API_KEY.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_api_key_secret: str = "llm-api-key"
+    llm_max_tool_calls: int = 6
+    llm_timeout_seconds: float = 20.0
     # Fault injection for crash tests: `relay.before_publish` or `relay.after_publish`
     # ends the process at that point, as a power cut would. Never set in production.
     failpoint: str | None = None
@@ -102,24 +140,3 @@ def _convert(type_name: Any, raw: str, name: str) -> Any:
     except ValueError as exc:
         raise ValueError(f"{name}={raw!r} is not a valid {kind}") from exc
     return raw
-
-
-_current: ContextVar[Settings | None] = ContextVar("todomesh_settings", default=None)
-
-
-@contextmanager
-def use_settings(settings: Settings) -> Iterator[Settings]:
-    """Make `settings` what `current_settings()` returns inside this block.
-
-    The embedded runtime builds functions-framework apps, whose factory takes no
-    arguments, inside this block; everywhere else settings come from the environment.
-    """
-    token = _current.set(settings)
-    try:
-        yield settings
-    finally:
-        _current.reset(token)
-
-
-def current_settings() -> Settings:
-    return _current.get() or Settings.from_env()

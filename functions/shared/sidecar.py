@@ -25,6 +25,8 @@ class DaprClient:
         self.base = settings.dapr_url
         self.settings = settings
         self.http = session or requests.Session()
+        if settings.dapr_api_token:  # daprd then refuses any call without it
+            self.http.headers["dapr-api-token"] = settings.dapr_api_token
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         try:

@@ -1,8 +1,7 @@
 """What the apps' query APIs read from a request: the caller, JSON bodies, filters, cursors.
 
-The caller is who the `X-User-Id` header says (and `X-User-Role: admin` for an
-administrator). A later security change swaps these two functions for token
-checks; nothing else reads those headers.
+The caller is the subject of the request's verified bearer token
+(`functions.shared.identity`); no header names a user or a role.
 """
 
 from __future__ import annotations
@@ -10,17 +9,17 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import request
 from sqlalchemy import ColumnElement, Select, or_
 from sqlalchemy.orm import Session
 
 from functions.shared.events import parse_moment
-from functions.shared.problems import Problem, ValidationFailed
+from functions.shared.identity.web import current_admin, current_caller
+from functions.shared.problems import ValidationFailed
+from functions.shared.security.strict_json import request_json_object
 
-MAX_USER_ID = 128
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 T = TypeVar("T")
@@ -28,34 +27,23 @@ R = TypeVar("R")
 
 
 def caller_id() -> str:
-    """The calling user's id, or 401."""
-    user_id = request.headers.get("X-User-Id", "").strip()
-    if not user_id or len(user_id) > MAX_USER_ID:
-        raise Problem(401, "Unauthorized", "Send your user id in the X-User-Id header.")
-    return user_id
+    """The calling user's id (the token's `sub`), or 401."""
+    return current_caller().user_id
 
 
 def caller_is_admin() -> bool:
-    return request.headers.get("X-User-Role", "").strip().lower() == "admin"
+    return current_caller().is_admin
 
 
 def require_admin() -> str:
-    """The calling administrator's id: 401 without a caller, 403 for anyone else."""
-    user_id = caller_id()
-    if not caller_is_admin():
-        raise Problem(403, "Forbidden", "Only an administrator may do this.")
-    return user_id
+    """The calling administrator's id: 401 without a valid token, 403 for anyone else."""
+    return current_admin().user_id
 
 
 def json_object() -> dict[str, Any]:
-    """The request body as a JSON object: 400 if it is not JSON, 422 if not an object."""
-    try:
-        body = json.loads(request.get_data() or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, "Invalid JSON", f"The request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise ValidationFailed([{"field": "body", "message": "must be a JSON object"}])
-    return body
+    """The request body as a JSON object, read strictly (no NaN, no duplicate keys): 400 if
+    it is not such JSON, 422 if it is no object."""
+    return request_json_object()
 
 
 def query_values(args: Mapping[str, str], parsers: Mapping[str, Callable[[str], Any]]) -> dict:
@@ -91,7 +79,16 @@ def limit(value: str) -> int:
     return int(value)
 
 
-moment = parse_moment  # its PoisonEvent is a ValueError: a 422 naming the parameter
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9998
+
+
+def moment(value: Any) -> datetime:
+    """An RFC 3339 date-time with its offset, in the years a task can sensibly name;
+    ValueError (a 422 naming the field or parameter) otherwise."""
+    parsed = parse_moment(value)
+    if not EARLIEST_YEAR <= parsed.astimezone(UTC).year <= LATEST_YEAR:
+        raise ValueError(f"must be a date-time between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return parsed
 
 
 def encode_cursor(*position: Any) -> str:

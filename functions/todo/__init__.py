@@ -6,15 +6,20 @@ from pathlib import Path
 
 from flask import Flask, Response, send_file
 
-from functions.shared.consumer import init_app
+from functions.identity.blueprint import create_blueprint
+from functions.identity.hosting import open_provider
 from functions.shared.context import AppContext, build_context
 from functions.shared.health import Check
 from functions.shared.outbox import outbox_lag
 from functions.shared.retention import Pruner
 from functions.shared.settings import Settings
 from functions.shared.sidecar import DaprClient
+from functions.shared.wiring import init_app
 from functions.todo.api import api
+from functions.todo.chat.configure import assistant_from
+from functions.todo.chat.routes import chat_routes
 from functions.todo.dead_letters import dead_letter_routes, prune_dead_letters
+from functions.todo.mcp_server import mcp_parts
 from functions.todo.models import Outbox, ProcessedEvent
 from functions.todo.reminders import ReminderJobs
 
@@ -26,6 +31,12 @@ def build(settings: Settings) -> AppContext:
     ctx = build_context(APP_ID, settings, outbox=Outbox, processed=ProcessedEvent)
     days = settings.retention_days
     ctx.workers.append(Pruner("prune-dead-letters", lambda: prune_dead_letters(ctx, days)))
+    parts = mcp_parts(ctx)
+    if parts is not None:
+        ctx.provide(parts)
+    assistant = assistant_from(settings)
+    if assistant is not None:
+        ctx.provide(assistant)
     return ctx
 
 
@@ -38,9 +49,12 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         client = DaprClient(settings)
         checks.append(Check("sidecar", lambda: _require(client.healthy()), critical=False))
         if settings.reminder_mode == "jobs":
-            app.extensions["reminder_jobs"] = ReminderJobs(client)
+            ctx.provide(ReminderJobs(client))
     init_app(app, ctx, checks)
+    if settings.serve_identity:  # the built-in identity provider, on the API's origin
+        app.register_blueprint(create_blueprint(open_provider(settings)))
     app.register_blueprint(api)
+    app.register_blueprint(chat_routes)
     app.register_blueprint(dead_letter_routes)
 
     @app.get("/openapi.json")

@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from functions.shared.consumer import consume, context, delivered_event, require_dapr
-from functions.shared.context import AppContext, UnitOfWork
+from functions.shared.consumer import consume, delivered_event, require_dapr
+from functions.shared.context import UnitOfWork
 from functions.shared.events import Event, EventType
 from functions.shared.web import caller_id, json_object
-from functions.todo import instances, queries, reminders, service
+from functions.shared.wiring import context
+from functions.todo import occurrences, queries, reminders, service
+from functions.todo.commands import (
+    CompleteTask,
+    CreateTask,
+    DeleteTask,
+    ReopenTask,
+    UpdateTask,
+)
+from functions.todo.execute import run_command
 from functions.todo.models import Task
 from functions.todo.validation import task_fields
 
@@ -26,20 +35,14 @@ def _task_response(task: Task, status: int = 200) -> Response:
 
 
 def _run(handler: Callable[[Any, UnitOfWork], Task | None], command: Any) -> Task | None:
-    ctx = context()
-    with ctx.unit_of_work() as uow:
-        task = handler(command, uow)
-    jobs = current_app.extensions.get("reminder_jobs")
-    if jobs is not None and task is not None:
-        jobs.sync(task)
-    return task
+    return run_command(context(), handler, command)
 
 
 @api.post("/api/tasks")
 def create() -> Response:
     user_id = caller_id()
     fields = task_fields(json_object(), creating=True)
-    task = _run(service.create_task, service.CreateTask(user_id, fields))
+    task = _run(service.create_task, CreateTask(user_id, fields))
     response = _task_response(task, 201)
     response.headers["Location"] = f"/api/tasks/{task.id}"
     return response
@@ -64,19 +67,25 @@ def get(task_id: str) -> Response:
 def update(task_id: str) -> Response:
     user_id = caller_id()
     fields = task_fields(json_object(), creating=False)
-    command = service.UpdateTask(user_id, task_id, fields, request.headers.get("If-Match"))
+    command = UpdateTask(user_id, task_id, fields, request.headers.get("If-Match"))
     return _task_response(_run(service.update_task, command))
 
 
 @api.post("/api/tasks/<task_id>/complete")
 def complete(task_id: str) -> Response:
-    command = service.CompleteTask(caller_id(), task_id, request.headers.get("If-Match"))
+    command = CompleteTask(caller_id(), task_id, request.headers.get("If-Match"))
     return _task_response(_run(service.complete_task, command))
+
+
+@api.post("/api/tasks/<task_id>/reopen")
+def reopen(task_id: str) -> Response:
+    command = ReopenTask(caller_id(), task_id, request.headers.get("If-Match"))
+    return _task_response(_run(service.reopen_task, command))
 
 
 @api.delete("/api/tasks/<task_id>")
 def delete(task_id: str) -> Response:
-    command = service.DeleteTask(caller_id(), task_id, request.headers.get("If-Match"))
+    command = DeleteTask(caller_id(), task_id, request.headers.get("If-Match"))
     _run(service.delete_task, command)
     return Response(status=204)
 
@@ -84,12 +93,12 @@ def delete(task_id: str) -> Response:
 @api.post("/events/recurring")
 def recurring_instance() -> Response:
     """Dapr delivers `recurring.task.created`; insert the next occurrence once."""
-    consume(delivered_event(), _add_instance, accept=(EventType.RECURRING_TASK_CREATED,))
+    consume(delivered_event(), _add_occurrence, accept=(EventType.RECURRING_TASK_CREATED,))
     return jsonify(status="SUCCESS")
 
 
-def _add_instance(event: Event, uow: UnitOfWork, _ctx: AppContext) -> None:
-    instances.add_recurring_instance(event.payload, uow)
+def _add_occurrence(event: Event, uow: UnitOfWork) -> Task | None:
+    return occurrences.add_recurring_instance(event.payload, uow)
 
 
 @api.post("/events/ignored")

@@ -1,13 +1,20 @@
-"""Listing a user's tasks: filters and keyset paging with an opaque cursor."""
+"""Listing a user's tasks: filters, an order, and keyset paging with an opaque cursor.
+
+Orders (`sort`): `created` (oldest first, the default), `due` (soonest due first; tasks
+with a due date only) and `completed` (most recently completed first; complete tasks
+only). The cursor holds the last item's position in that order. `status=open` means
+every status but complete.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from functions.shared.web import (
     DEFAULT_LIMIT,
@@ -21,6 +28,8 @@ from functions.shared.web import (
 )
 from functions.todo.models import PRIORITIES, STATUSES, Task, TaskTag
 
+OPEN = "open"
+
 
 @dataclass(frozen=True)
 class TaskQuery:
@@ -31,6 +40,8 @@ class TaskQuery:
     q: str | None = None
     due_before: datetime | None = None
     due_after: datetime | None = None
+    due_from: datetime | None = None
+    sort: str = "created"
     limit: int = DEFAULT_LIMIT
     after: tuple[datetime, str] | None = None
 
@@ -40,12 +51,14 @@ class TaskQuery:
         values = query_values(
             args,
             {
-                "status": one_of(STATUSES),
+                "status": one_of((*STATUSES, OPEN)),
                 "priority": one_of(PRIORITIES),
                 "tag": str,
                 "q": str,
                 "due_before": moment,
                 "due_after": moment,
+                "due_from": moment,
+                "sort": one_of(tuple(ORDERS)),
                 "limit": limit,
                 "cursor": lambda v: moment_cursor(v, str),
             },
@@ -54,15 +67,28 @@ class TaskQuery:
         return cls(user_id=user_id, **values)
 
 
+ORDERS: dict[str, tuple[InstrumentedAttribute[Any], bool]] = {
+    "created": (Task.created_at, False),
+    "due": (Task.due_date, False),
+    "completed": (Task.completed_at, True),
+}
+
+
 def list_tasks(session: Session, query: TaskQuery) -> tuple[list[Task], str | None]:
+    column, _ = ORDERS[query.sort]
     return fetch_page(
-        session, _statement(query), query.limit, lambda task: (task.created_at, task.id)
+        session,
+        _statement(query),
+        query.limit,
+        lambda task: (getattr(task, column.key), task.id),
     )
 
 
 def _statement(query: TaskQuery) -> Select[tuple[Task]]:
     statement = select(Task).where(Task.user_id == query.user_id, Task.deleted_at.is_(None))
-    if query.status:
+    if query.status == OPEN:
+        statement = statement.where(Task.status != "complete")
+    elif query.status:
         statement = statement.where(Task.status == query.status)
     if query.priority:
         statement = statement.where(Task.priority == query.priority)
@@ -81,6 +107,14 @@ def _statement(query: TaskQuery) -> Select[tuple[Task]]:
         statement = statement.where(Task.due_date < query.due_before)
     if query.due_after:
         statement = statement.where(Task.due_date > query.due_after)
+    if query.due_from:
+        statement = statement.where(Task.due_date >= query.due_from)
+    column, descending = ORDERS[query.sort]
+    statement = statement.where(column.is_not(None))
     if query.after:
-        statement = statement.where(after_cursor(query.after, Task.created_at, Task.id))
-    return statement.order_by(Task.created_at, Task.id)
+        statement = statement.where(
+            after_cursor(query.after, column, Task.id, descending=descending)
+        )
+    if descending:
+        return statement.order_by(column.desc(), Task.id.desc())
+    return statement.order_by(column, Task.id)

@@ -16,10 +16,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from functions.shared.context import UnitOfWork
-from functions.shared.events import EventType, Topic, isoformat, utcnow
+from functions.shared.events import Event, EventType, Topic, isoformat, isoformat_or_none, utcnow
 from functions.shared.sidecar import DaprClient, SidecarError
 from functions.todo.models import Task
-from functions.todo.service import reminder_event
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "reminder-"
@@ -50,6 +49,20 @@ def fire_due_reminders(
         task.reminder_fired_at = now
         uow.emit(reminder_event(EventType.REMINDER_DUE, task), Topic.REMINDERS)
     return len(tasks)
+
+
+def reminder_event(
+    event_type: EventType, task: Task, reminder_time: datetime | None = None
+) -> Event:
+    reminder_time = reminder_time or task.reminder_time
+    payload = {
+        "task_id": task.id,
+        "user_id": task.user_id,
+        "title": task.title,
+        "reminder_time": isoformat_or_none(reminder_time),
+        "due_date": isoformat_or_none(task.due_date),
+    }
+    return Event(event_type, task.id, task.user_id, payload)
 
 
 class ReminderJobs:

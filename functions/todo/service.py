@@ -11,7 +11,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,41 +20,21 @@ from functions.shared.events import (
     Event,
     EventType,
     Topic,
-    isoformat_or_none,
     utcnow,
 )
-from functions.shared.problems import Problem, ValidationFailed
+from functions.shared.problems import Problem
+from functions.todo.commands import (
+    CompleteTask,
+    CreateTask,
+    DeleteTask,
+    ReopenTask,
+    UpdateTask,
+)
 from functions.todo.models import Task
+from functions.todo.reminders import reminder_event
+from functions.todo.rules import apply_fields, check_version, number_series
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CreateTask:
-    user_id: str
-    fields: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class UpdateTask:
-    user_id: str
-    task_id: str
-    fields: dict[str, Any]
-    if_match: str | None = None
-
-
-@dataclass(frozen=True)
-class CompleteTask:
-    user_id: str
-    task_id: str
-    if_match: str | None = None
-
-
-@dataclass(frozen=True)
-class DeleteTask:
-    user_id: str
-    task_id: str
-    if_match: str | None = None
 
 
 @dataclass
@@ -81,32 +60,34 @@ def create_task(cmd: CreateTask, uow: UnitOfWork) -> Task:
         description="",
         tags=[],
     )
-    _apply(uow.session, task, cmd.fields)
+    apply_fields(uow.session, task, cmd.fields)
     if task.status == "complete":
         task.completed_at = now
-    _number_series(task)
+    number_series(task)
     uow.session.add(task)
     reminder = EventType.REMINDER_SCHEDULED if task.reminder_time else None
-    tell(uow, Change(task, EventType.TASK_CREATED, reminder))
+    emit_change(uow, Change(task, EventType.TASK_CREATED, reminder))
     return task
 
 
 def update_task(cmd: UpdateTask, uow: UnitOfWork) -> Task:
     task = load_task(uow.session, cmd.user_id, cmd.task_id, for_update=True)
-    _check_version(task, cmd.if_match)
+    check_version(task, cmd.if_match)
     before = task.snapshot()
     old_reminder, was_complete = task.reminder_time, task.status == "complete"
-    _apply(uow.session, task, cmd.fields)
-    _number_series(task)
+    apply_fields(uow.session, task, cmd.fields)
+    number_series(task)
     if task.snapshot() == before:
         return task
     change = Change(task, EventType.TASK_UPDATED)
     if task.status == "complete" and not was_complete:
         task.completed_at = utcnow()
         change.event_type = EventType.TASK_COMPLETED
-        change.reminder = _pending_reminder_cancelled(task)
+        change.reminder = _if_reminder_pending(task, EventType.REMINDER_CANCELLED)
     elif task.status != "complete" and was_complete:
         task.completed_at = None
+        change.event_type = EventType.TASK_REOPENED
+        change.reminder = _if_reminder_pending(task, EventType.REMINDER_SCHEDULED)
     if task.reminder_time != old_reminder and change.event_type == EventType.TASK_UPDATED:
         task.reminder_fired_at = None
         if task.reminder_time and task.status != "complete":
@@ -114,7 +95,7 @@ def update_task(cmd: UpdateTask, uow: UnitOfWork) -> Task:
         elif old_reminder:
             change.reminder, change.cleared_reminder = EventType.REMINDER_CANCELLED, old_reminder
     _bump(task)
-    tell(uow, change)
+    emit_change(uow, change)
     return task
 
 
@@ -123,22 +104,39 @@ def complete_task(cmd: CompleteTask, uow: UnitOfWork) -> Task:
     task = load_task(uow.session, cmd.user_id, cmd.task_id, for_update=True)
     if task.status == "complete":
         return task
-    _check_version(task, cmd.if_match)
+    check_version(task, cmd.if_match)
     task.status, task.completed_at = "complete", utcnow()
-    reminder = _pending_reminder_cancelled(task)
+    reminder = _if_reminder_pending(task, EventType.REMINDER_CANCELLED)
     _bump(task)
-    tell(uow, Change(task, EventType.TASK_COMPLETED, reminder))
+    emit_change(uow, Change(task, EventType.TASK_COMPLETED, reminder))
+    return task
+
+
+def reopen_task(cmd: ReopenTask, uow: UnitOfWork) -> Task:
+    """Idempotent: reopening a task that is not complete changes nothing."""
+    task = load_task(uow.session, cmd.user_id, cmd.task_id, for_update=True)
+    if task.status != "complete":
+        return task
+    check_version(task, cmd.if_match)
+    task.status, task.completed_at = "pending", None
+    reminder = _if_reminder_pending(task, EventType.REMINDER_SCHEDULED)
+    _bump(task)
+    emit_change(uow, Change(task, EventType.TASK_REOPENED, reminder))
     return task
 
 
 def delete_task(cmd: DeleteTask, uow: UnitOfWork) -> Task:
     task = load_task(uow.session, cmd.user_id, cmd.task_id, for_update=True)
-    _check_version(task, cmd.if_match)
+    check_version(task, cmd.if_match)
     # completing already cancelled a pending reminder: do not announce it twice
-    reminder = _pending_reminder_cancelled(task) if task.status != "complete" else None
+    reminder = (
+        _if_reminder_pending(task, EventType.REMINDER_CANCELLED)
+        if task.status != "complete"
+        else None
+    )
     task.deleted_at = utcnow()
     _bump(task)
-    tell(uow, Change(task, EventType.TASK_DELETED, reminder))
+    emit_change(uow, Change(task, EventType.TASK_DELETED, reminder))
     return task
 
 
@@ -153,62 +151,10 @@ def load_task(session: Session, user_id: str, task_id: str, for_update: bool = F
     return task
 
 
-def reminder_event(
-    event_type: EventType, task: Task, reminder_time: datetime | None = None
-) -> Event:
-    reminder_time = reminder_time or task.reminder_time
-    payload = {
-        "task_id": task.id,
-        "user_id": task.user_id,
-        "title": task.title,
-        "reminder_time": isoformat_or_none(reminder_time),
-        "due_date": isoformat_or_none(task.due_date),
-    }
-    return Event(event_type, task.id, task.user_id, payload)
-
-
-def _apply(session: Session, task: Task, fields: dict[str, Any]) -> None:
-    for name, value in fields.items():
-        setattr(task, name, value)
-    errors = []
-    if task.recurrence and task.due_date is None:
-        errors.append({"field": "due_date", "message": "is required for a recurring task"})
-    if task.parent_task_id and not _owns(session, task.user_id, task.parent_task_id):
-        errors.append({"field": "parent_task_id", "message": "is not one of your tasks"})
-    if errors:
-        raise ValidationFailed(errors)
-
-
-def _owns(session: Session, user_id: str, task_id: str) -> bool:
-    return (
-        session.scalar(select(Task.id).where(Task.id == task_id, Task.user_id == user_id))
-        is not None
-    )
-
-
-def _number_series(task: Task) -> None:
-    """A task that is (or becomes) recurring is occurrence 1 of its series."""
-    if task.recurrence and task.due_date and task.occurrence is None:
-        task.occurrence = 1
-
-
-def _check_version(task: Task, if_match: str | None) -> None:
-    if if_match is None or if_match.strip() == "*":
-        return
-    wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-    if task.etag not in wanted:
-        raise Problem(
-            412,
-            "Precondition Failed",
-            f"The task is at version {task.version}; reload it and try again.",
-            current_version=task.version,
-        )
-
-
-def _pending_reminder_cancelled(task: Task) -> EventType | None:
-    if task.reminder_time and task.reminder_fired_at is None:
-        return EventType.REMINDER_CANCELLED
-    return None
+def _if_reminder_pending(task: Task, event_type: EventType) -> EventType | None:
+    """`event_type` when the task has a reminder that has not fired, else None (completing
+    cancels such a reminder, reopening schedules it again)."""
+    return event_type if task.reminder_time and task.reminder_fired_at is None else None
 
 
 def _bump(task: Task) -> None:
@@ -216,7 +162,8 @@ def _bump(task: Task) -> None:
     task.updated_at = utcnow()
 
 
-def tell(uow: UnitOfWork, change: Change) -> None:
+def emit_change(uow: UnitOfWork, change: Change) -> None:
+    """Tell what `change` did as events, written to the outbox with this unit of work."""
     uow.session.flush()
     task = change.task
     log.info(

@@ -6,11 +6,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from functions.shared.events import parse_moment
 from functions.shared.problems import ValidationFailed
 from functions.shared.recurrence import validate_recurrence
-from functions.shared.web import one_of
-from functions.todo.models import PRIORITIES, STATUSES
+from functions.shared.web import moment, one_of
+from functions.todo.models import PRIORITIES, REPEAT_FROM, STATUSES
 
 READ_ONLY = {"id", "user_id", "version", "created_at", "updated_at", "completed_at", "occurrence"}
 WRITABLE = {
@@ -20,9 +19,11 @@ WRITABLE = {
     "priority",
     "tags",
     "due_date",
+    "all_day",
     "reminder_time",
     "timezone",
     "recurrence",
+    "repeat_from",
     "parent_task_id",
 }
 MAX_DESCRIPTION = 10_000
@@ -76,9 +77,9 @@ def _tags(value: Any) -> list[str]:
     return tags
 
 
-def moment(value: Any) -> datetime | None:
-    """An RFC 3339 date-time that carries its UTC offset, or None."""
-    return None if value is None else parse_moment(value)
+def _moment(value: Any) -> datetime | None:
+    """An RFC 3339 date-time that carries its UTC offset (in years 1900-9998), or None."""
+    return None if value is None else moment(value)
 
 
 def _timezone(value: Any) -> str | None:
@@ -99,6 +100,12 @@ def _recurrence(value: Any) -> str | None:
     return validate_recurrence(value)
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
 def _task_id(value: Any) -> str | None:
     if value is None:
         return None
@@ -113,9 +120,11 @@ _FIELDS = {
     "status": one_of(STATUSES),
     "priority": one_of(PRIORITIES),
     "tags": _tags,
-    "due_date": moment,
-    "reminder_time": moment,
+    "due_date": _moment,
+    "all_day": _flag,
+    "reminder_time": _moment,
     "timezone": _timezone,
     "recurrence": _recurrence,
+    "repeat_from": one_of(REPEAT_FROM),
     "parent_task_id": _task_id,
 }

@@ -12,12 +12,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 CHROMIUM="${TODOMESH_CHROMIUM:-/usr/bin/chromium}"
 
-apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends chromium fonts-liberation
-}
-
 present() {
   [[ -x "$CHROMIUM" ]] && "$CHROMIUM" --version >/dev/null 2>&1
 }
@@ -32,7 +26,7 @@ main() {
     return 0
   fi
   [[ $EUID -eq 0 ]] || die "chromium is missing; run: sudo apt-get install -y chromium"
-  step "apt-get install chromium" apt_install
+  step "apt-get install chromium" apt_install --no-install-recommends chromium fonts-liberation
   [[ -x "$CHROMIUM" ]] || die "chromium installed but $CHROMIUM is missing"
   log "$("$CHROMIUM" --version 2>/dev/null) installed at $CHROMIUM"
 }

@@ -13,12 +13,6 @@ installed_bin_dir() {
   compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n 1 | xargs -r dirname
 }
 
-apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends postgresql
-}
-
 main() {
   local bin
   bin="$(installed_bin_dir)"
@@ -31,7 +25,7 @@ main() {
     return 0
   fi
   [[ $EUID -eq 0 ]] || die "postgresql is missing; run: sudo apt-get install -y postgresql"
-  step "apt-get install postgresql" apt_install
+  step "apt-get install postgresql" apt_install --no-install-recommends postgresql
   bin="$(installed_bin_dir)"
   [[ -n "$bin" ]] || die "postgresql installed but no initdb under /usr/lib/postgresql"
   log "postgresql server binaries in $bin"

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from functions.shared.consumer import EXTENSION
 from functions.shared.settings import Settings
+from functions.shared.wiring import context
 from functions.todo import create_app
 from tests.support.api import Api
 
@@ -28,7 +28,7 @@ def make_todo_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
 
     yield make
     for app in apps:
-        app.extensions[EXTENSION].stop()
+        context(app).stop()
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def bob(client: FlaskClient) -> Api:
 @pytest.fixture
 def outbox(todo_app: Flask) -> Any:
     """Read what the service wrote to its outbox: `outbox()` -> [(topic, key, envelope)]."""
-    ctx = todo_app.extensions[EXTENSION]
+    ctx = context(todo_app)
 
     def read() -> list[tuple[str, str, dict[str, Any]]]:
         with ctx.sessions() as session:

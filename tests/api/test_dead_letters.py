@@ -16,6 +16,7 @@ from sqlalchemy import update
 from functions.shared.events import utcnow
 from functions.shared.settings import Settings
 from functions.todo import create_app, dead_letters
+from functions.todo.dead_letters import routes as dead_letter_routes
 from functions.todo.models import DeadLetter
 from tests.support.api import Api
 from tests.support.envelopes import cloud_event
@@ -170,7 +171,7 @@ def test_a_body_that_is_no_cloudevent_is_kept_raw_and_never_replayed(
 def test_replaying_a_topic_replays_only_its_dead_letters(
     client: FlaskClient, admin: Api, outbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dead_letters, "REPLAY_BATCH", 2)
+    monkeypatch.setattr(dead_letter_routes, "REPLAY_BATCH", 2)
     events = [letter_event() for _ in range(3)]
     for envelope in events:
         dead_letter(client, envelope)
@@ -253,7 +254,7 @@ def test_a_letter_that_cannot_be_stored_is_parked(
     def broken(*_args: Any) -> None:
         raise ValueError("a bug, not an outage")
 
-    monkeypatch.setattr(dead_letters, "record", broken)
+    monkeypatch.setattr(dead_letter_routes, "record", broken)
     response = dead_letter(client, letter_event())
     assert response.status_code == 200
     assert response.get_json()["status"] == "DROP"  # daprd parks it: dead-letters-parked

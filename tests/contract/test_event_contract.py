@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from functions.notify.messages import outcome_event
 from functions.notify.models import EMAIL, FAILED, IN_APP, SENT, WEBHOOK, Notification
-from functions.recurring.instances import TaskSnapshot, next_instance
-from functions.shared.consumer import EXTENSION
+from functions.recurring.snapshots import TaskSnapshot, next_instance
 from functions.shared.events import CLOUDEVENT_CONTENT_TYPE, EventType, Topic
 from functions.shared.settings import Settings
+from functions.shared.wiring import context
 from functions.todo import create_app
 from tests.support.contract import (
     ASYNCAPI,
@@ -257,7 +257,7 @@ def test_validate_event_checks_the_topic_and_the_key() -> None:
 def todo_app(tmp_path: Path) -> Iterator[Flask]:
     app = create_app(Settings(data_dir=tmp_path))
     yield app
-    app.extensions[EXTENSION].stop()
+    context(app).stop()
 
 
 def _in(minutes: int) -> str:
@@ -330,7 +330,7 @@ def test_every_event_the_todo_service_writes_satisfies_the_contract(todo_app: Fl
     instance = _drive(todo_app.test_client())
     validate_event(instance, topic="task-events", key=instance["data"]["task_id"])
 
-    ctx = todo_app.extensions[EXTENSION]
+    ctx = context(todo_app)
     with ctx.sessions() as session:
         rows = session.scalars(select(ctx.outbox).order_by(ctx.outbox.id)).all()
     failures = []

@@ -18,8 +18,8 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy.exc import OperationalError
 from werkzeug.test import TestResponse
 
-from functions.shared.consumer import EXTENSION
 from functions.shared.settings import Settings
+from functions.shared.wiring import context
 from functions.todo import OPENAPI, create_app
 
 pytestmark = pytest.mark.contract
@@ -105,7 +105,7 @@ def _documented_task_fields(task: dict[str, Any]) -> None:
 def todo_app(tmp_path: Path) -> Iterator[Flask]:
     app = create_app(Settings(data_dir=tmp_path))
     yield app
-    app.extensions[EXTENSION].stop()
+    context(app).stop()
 
 
 @pytest.fixture
@@ -328,10 +328,10 @@ def test_every_documented_response_is_what_the_service_answers(
     assert response.status_code == 400
 
     # 503: the database is down
-    ctx = todo_app.extensions[EXTENSION]
+    ctx = context(todo_app)
     monkeypatch.setattr(ctx, "sessions", _DatabaseDown())
     monkeypatch.setattr(ctx, "readers", _DatabaseDown())
-    monkeypatch.setattr("functions.shared.consumer.ping", _DatabaseDown())
+    monkeypatch.setattr("functions.shared.wiring.ping", _DatabaseDown())
     for method, path, target in (*task_routes, ("get", "/ready", "/ready")):
         response, body = call(method, path, target, json={"title": "x"}, headers=USER)
         assert response.status_code == 503 and body["dependency"] == "database"

@@ -97,7 +97,8 @@ def test_every_app_has_dapr_probes_and_the_database_secret(docs: list[Obj]) -> N
 def test_hub_holds_websockets(docs: list[Obj]) -> None:
     hub = find(docs, "Service", "hub", "serving.knative.dev/")
     assert pod_template(hub)["spec"]["timeoutSeconds"] >= 300
-    assert int(env(hub)["GUNICORN_THREADS"]) >= 1000
+    annotations = pod_template(hub)["metadata"]["annotations"]
+    assert annotations["autoscaling.knative.dev/metric"] == "concurrency"
     pubsub_hub = find(docs, "Component", "pubsub-hub")
     metadata = {m["name"]: m.get("value") for m in pubsub_hub["spec"]["metadata"]}
     assert metadata["consumerGroup"] == "{podName}"

@@ -2,7 +2,8 @@
 
 Built-in kinds: the Kubernetes OpenAPI from the k8s.io/kubernetes module.
 CRDs: Knative Serving, KEDA, Dapr (Go modules) and Strimzi (generated from its
-Maven artefacts). See deploy/tools.sh for where each one comes from.
+Maven artefacts). See deploy/tools.sh for where each one comes from. The
+KafkaSources and func.yaml are checked in test_upstream_schemas.py.
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ import json
 import subprocess
 from pathlib import Path
 
-import jsonschema
 import pytest
-import yaml
 
 from tests.support.deploy import OVERLAYS, ROOT, Tools, require
 
 pytestmark = pytest.mark.deploy
 
-# No schema can be had for these: their CRDs live in knative.dev/eventing-kafka-broker,
-# which the Go module proxy here refuses. They are listed, not silently ignored.
-NO_UPSTREAM_SCHEMA = {"KafkaSource"}
+# Checked against their CRD, kept in ../shared/upstream, by test_upstream_schemas.py
+# (the Go module proxy here refuses knative.dev/eventing-kafka-broker).
+CHECKED_ELSEWHERE = {"KafkaSource"}
 # kubeconform's lookup templates: built-ins by kind and group, CRDs by full group.
 K8S_LAYOUT = "k8s/{{ .ResourceKind }}{{ .KindSuffix }}.json"
 CRD_LAYOUT = "crds/{{ .Group }}-{{ .ResourceKind }}-{{ .ResourceAPIVersion }}.json"
@@ -39,7 +38,7 @@ def kubeconform(tools: Tools, manifest: str) -> dict:
             "json",
             "-verbose",
             "-skip",
-            ",".join(sorted(NO_UPSTREAM_SCHEMA)),
+            ",".join(sorted(CHECKED_ELSEWHERE)),
             "-schema-location",
             f"{schemas}/{K8S_LAYOUT}",
             "-schema-location",
@@ -63,7 +62,7 @@ def test_every_object_is_valid_against_upstream_schemas(
 ) -> None:
     report = kubeconform(tools, rendered[overlay])
     skipped = {r["kind"] for r in report["resources"] if r["status"] == "statusSkipped"}
-    assert skipped <= NO_UPSTREAM_SCHEMA
+    assert skipped <= CHECKED_ELSEWHERE
     valid = [r for r in report["resources"] if r["status"] == "statusValid"]
     assert len(valid) >= 30, "the render lost objects"
 
@@ -81,18 +80,6 @@ spec:
 """
     with pytest.raises(AssertionError, match="lifecycle"):
         kubeconform(tools, bad)
-
-
-@pytest.mark.upstream_func_schema  # the knative.dev/func module is refused here: see README
-def test_func_yaml_is_valid_against_the_func_schema(tools: Tools) -> None:
-    schema_path = tools.schemas / "func" / "func_yaml-schema.json"
-    schema = json.loads(require(schema_path, "knative func schema").read_text())
-    # func reads `created` as a string timestamp; BaseLoader keeps every scalar a string.
-    document = yaml.load((ROOT / "func.yaml").read_text(), Loader=yaml.BaseLoader)
-    for option in ("min", "max"):
-        scale = document["deploy"]["options"]["scale"]
-        scale[option] = int(scale[option])
-    jsonschema.Draft4Validator(schema).validate(document)
 
 
 def test_workflows_pass_actionlint(tools: Tools) -> None:

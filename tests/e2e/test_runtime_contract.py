@@ -13,7 +13,7 @@ import pytest
 from flask import Flask, request
 from sqlalchemy import select, update
 
-from functions.runtime.broker import DEAD, DONE, Delivery, Message
+from functions.runtime.broker import DEAD, DONE, BrokerDelivery, BrokerMessage
 from functions.runtime.runtime import Runtime
 from functions.shared.events import utcnow
 from functions.shared.settings import Settings
@@ -253,27 +253,33 @@ def test_old_settled_messages_are_pruned_and_pending_ones_kept(tmp_path: Path, r
         for event_id in ("done", "dropped", "pending", "recent"):
             rt.broker.publish("pubsub", "orders", event(event_id), event_id)
         with rt.broker.sessions.begin() as session:
-            ids = {m.envelope["id"]: m.id for m in session.scalars(select(Message))}
+            ids = {m.envelope["id"]: m.id for m in session.scalars(select(BrokerMessage))}
             settle = {"done": DONE, "dropped": DEAD}
             for event_id, state in settle.items():
                 session.execute(
-                    update(Delivery).where(Delivery.message_id == ids[event_id]).values(state=state)
+                    update(BrokerDelivery)
+                    .where(BrokerDelivery.message_id == ids[event_id])
+                    .values(state=state)
                 )
             month_ago = utcnow() - timedelta(days=30)
             session.execute(
-                update(Message).where(Message.id != ids["recent"]).values(published_at=month_ago)
+                update(BrokerMessage)
+                .where(BrokerMessage.id != ids["recent"])
+                .values(published_at=month_ago)
             )
         rt.broker.publish("pubsub", "orders-dlq", event("dead-letter"), "dropped")
         with rt.broker.sessions.begin() as session:
             session.execute(
-                update(Message).where(Message.topic == "orders-dlq").values(published_at=month_ago)
+                update(BrokerMessage)
+                .where(BrokerMessage.topic == "orders-dlq")
+                .values(published_at=month_ago)
             )
 
         assert rt.broker.prune(timedelta(days=14)) == 3
 
         with rt.broker.sessions() as session:
-            left = sorted(m.envelope["id"] for m in session.scalars(select(Message)))
-            deliveries = session.scalars(select(Delivery.message_id)).all()
+            left = sorted(m.envelope["id"] for m in session.scalars(select(BrokerMessage)))
+            deliveries = session.scalars(select(BrokerDelivery.message_id)).all()
         assert left == ["pending", "recent"]
         assert sorted(deliveries) == sorted([ids["pending"], ids["recent"]])
         assert rt.broker.prune(timedelta(days=14)) == 0

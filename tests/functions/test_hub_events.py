@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -12,11 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from functions.hub import create_app
+from functions.hub.connections import Connections
 from functions.hub.models import ProcessedEvent, ReplayEntry
 from functions.hub.replay import SqlReplayLog, prune
-from functions.shared.consumer import EXTENSION
 from functions.shared.events import Event
 from functions.shared.settings import Settings
+from functions.shared.wiring import context, provided
 from tests.support.tracker import Tracker
 
 pytestmark = pytest.mark.functions
@@ -35,7 +37,7 @@ def make_hub(settings: Settings) -> Iterator[Any]:
 
     yield make
     for app in apps:
-        app.extensions[EXTENSION].stop()
+        context(app).stop()
 
 
 @pytest.fixture
@@ -54,7 +56,7 @@ def created(user: str = "ann", task: str = "t1", **payload: Any) -> Event:
 
 
 def log_of(app: Flask, user: str) -> list[tuple[int, str, str]]:
-    sessions = app.extensions[EXTENSION].sessions
+    sessions = context(app).sessions
     with sessions() as session:
         rows = session.scalars(
             select(ReplayEntry).where(ReplayEntry.user_id == user).order_by(ReplayEntry.seq)
@@ -78,7 +80,7 @@ def test_each_event_is_logged_once_with_the_next_seq_of_its_user(hub: Flask) -> 
 def test_the_logged_message_has_the_documented_shape(hub: Flask) -> None:
     event = created(priority="high")
     deliver(hub.test_client(), event)
-    (message,) = SqlReplayLog(hub.extensions[EXTENSION].sessions).after("ann", 0, 10)
+    (message,) = SqlReplayLog(context(hub).sessions).after("ann", 0, 10)
     assert json.loads(message.text) == {
         "seq": 1,
         "event_id": event.event_id,
@@ -107,22 +109,24 @@ def test_concurrent_deliveries_get_consecutive_seqs_without_gaps(
     assert sorted(e for _, _, e in logged) == sorted(e.event_id for e in events)
 
 
-def test_replicas_on_one_database_share_the_seq_and_each_fans_out(
-    make_hub: Any, track: Tracker
-) -> None:
+def test_replicas_on_one_database_share_the_seq_and_each_fans_out(make_hub: Any) -> None:
     replicas = [make_hub(), make_hub()]
     event = created()
     received: dict[int, list[int]] = {}
-    with (
-        replicas[0].extensions["hub_connections"].connect("ann") as c0,
-        replicas[1].extensions["hub_connections"].connect("ann") as c1,
-    ):
-        for replica in replicas:
-            track.thread(deliver, replica.test_client(), event)
-        track.join(30)
-        for index, conn in enumerate((c0, c1)):
-            message = conn.take(5)
-            received[index] = [message.seq] if message else []
+
+    async def both_replicas_deliver() -> None:
+        async with (
+            provided(Connections, replicas[0]).connect("ann") as c0,
+            provided(Connections, replicas[1]).connect("ann") as c1,
+        ):
+            await asyncio.gather(
+                *(asyncio.to_thread(deliver, r.test_client(), event) for r in replicas)
+            )
+            for index, conn in enumerate((c0, c1)):
+                message = await asyncio.wait_for(conn.take(), 5)
+                received[index] = [message.seq] if message else []
+
+    asyncio.run(both_replicas_deliver())
     assert received == {0: [1], 1: [1]}
     assert log_of(replicas[0], "ann") == [(1, "task.created", event.event_id)]
 
@@ -133,14 +137,14 @@ def test_retention_keeps_the_newest_entries_by_count(make_hub: Any) -> None:
     for i in range(5):
         deliver(client, created(task=f"t{i}"))
     assert [seq for seq, _, _ in log_of(hub, "ann")] == [3, 4, 5]
-    head = SqlReplayLog(hub.extensions[EXTENSION].sessions).head("ann")
+    head = SqlReplayLog(context(hub).sessions).head("ann")
     assert (head.last_seq, head.oldest_seq) == (5, 3)
 
 
 def test_retention_by_age_forgets_entries_but_not_the_sequence(hub: Flask) -> None:
     client = hub.test_client()
     deliver(client, created())
-    sessions = hub.extensions[EXTENSION].sessions
+    sessions = context(hub).sessions
     assert prune(sessions, max_age_seconds=3600) == 0
     assert prune(sessions, max_age_seconds=-1) == 1
     with sessions() as session:
@@ -154,7 +158,7 @@ def test_retention_by_age_forgets_entries_but_not_the_sequence(hub: Flask) -> No
 def test_the_log_survives_a_restart(make_hub: Any) -> None:
     first = make_hub()
     deliver(first.test_client(), created())
-    first.extensions[EXTENSION].stop()
+    context(first).stop()
     again = make_hub()
     deliver(again.test_client(), created(task="t2"))
     assert [seq for seq, _, _ in log_of(again, "ann")] == [1, 2]

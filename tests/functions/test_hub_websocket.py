@@ -5,21 +5,21 @@ from __future__ import annotations
 import json
 import queue
 import socket
-import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 import websocket
-from flask import Flask
-from werkzeug.serving import make_server
 
 from functions.hub import create_app
 from functions.hub.connections import Connections
 from functions.hub.replay import Message
-from functions.shared.consumer import EXTENSION
+from functions.shared.asgi import AsgiParts, front
 from functions.shared.events import Event
 from functions.shared.settings import Settings
+from functions.shared.wiring import context, provided
+from tests.support.asgi_server import serve_asgi
 from tests.support.tracker import Tracker
 from tests.support.waiting import wait_for
 
@@ -29,32 +29,31 @@ CE_JSON = {"Content-Type": "application/cloudevents+json"}
 
 
 class ServedHub:
-    """The hub on a real port; its clients, sockets and threads belong to `track`."""
+    """The hub's ASGI front (WebSockets and the Flask side) served by uvicorn; its clients,
+    sockets and threads belong to `track`, which closes them before the server stops."""
 
-    def __init__(self, app: Flask, track: Tracker) -> None:
-        self.app = app
+    def __init__(self, settings: Settings, stack: ExitStack, track: Tracker) -> None:
+        self.app = create_app(settings)
         self.track = track
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        ctx = context(self.app)
+        asgi = front(self.app, [ctx.get(AsgiParts)], start=ctx.start, stop=ctx.stop)
+        self.served = stack.enter_context(serve_asgi(asgi, settings))
+
+    @property
+    def port(self) -> int:
+        return self.served.port
 
     @property
     def connections(self) -> Connections:
-        return self.app.extensions["hub_connections"]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return provided(Connections, self.app)
 
     def url(self, path_user: str, **query: Any) -> str:
         params = "&".join(f"{k}={v}" for k, v in query.items())
-        return f"ws://127.0.0.1:{self.server.server_port}/ws/{path_user}" + (
-            f"?{params}" if params else ""
-        )
+        return f"ws://127.0.0.1:{self.port}/ws/{path_user}" + (f"?{params}" if params else "")
 
     def connect(self, user: str, *, as_user: str | None = None, **query: Any) -> Any:
         """A client that has seen `ready` (so it is subscribed); returns (client, ready)."""
-        return self.track.hub(self.base_url, user, as_user=as_user, **query)
+        return self.track.hub(self.served.url, user, as_user=as_user, **query)
 
     def deliver(self, event: Event, topic: str = "task-updates") -> None:
         envelope = {**event.to_cloudevent("todo"), "pubsubname": "pubsub-hub"}
@@ -63,27 +62,19 @@ class ServedHub:
         )
         assert response.get_json() == {"status": "SUCCESS"}
 
-    def stop(self) -> None:
-        self.connections.close_all(1001, timeout=5)
-        self.track.close()
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(10)
-        self.app.extensions[EXTENSION].stop()
-
 
 @pytest.fixture
 def serve(tmp_path: Any, track: Tracker) -> Iterator[Callable[..., ServedHub]]:
-    hubs: list[ServedHub] = []
+    with ExitStack() as stack:
 
-    def start(**changes: Any) -> ServedHub:
-        settings = Settings(data_dir=tmp_path / "data").replace(**changes)
-        hubs.append(ServedHub(create_app(settings), track))
-        return hubs[-1]
+        def start(**changes: Any) -> ServedHub:
+            settings = Settings(data_dir=tmp_path / "data").replace(**changes)
+            return ServedHub(settings, stack, track)
 
-    yield start
-    for hub in hubs:
-        hub.stop()
+        try:
+            yield start
+        finally:
+            track.close()  # the clients go before the servers
 
 
 def count(hub: ServedHub, user: str | None = None) -> Callable[[], int]:
@@ -161,7 +152,6 @@ def test_a_slow_client_is_dropped_without_stalling_the_others(
     serve: Callable[..., ServedHub],
 ) -> None:
     hub = serve(hub_queue_size=4)
-    hub.connections.abort_after = 0.5
     quick, _ = hub.connect("ann")
     slow = hub.track.websocket(
         hub.url("ann"),
@@ -191,7 +181,7 @@ def test_dead_connections_are_pinged_and_dropped(serve: Callable[..., ServedHub]
     live, _ = hub.connect("ann")
     received: queue.Queue[str] = queue.Queue()
     hub.track.thread(lambda: received.put(live.recv()))  # recv() answers the hub's pings
-    raw = hub.track.socket(("127.0.0.1", hub.server.server_port))
+    raw = hub.track.socket(("127.0.0.1", hub.port))
     raw.sendall(
         b"GET /ws/ann HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
@@ -207,7 +197,7 @@ def test_dead_connections_are_pinged_and_dropped(serve: Callable[..., ServedHub]
 def test_close_all_says_going_away_to_every_client(serve: Callable[..., ServedHub]) -> None:
     hub = serve()
     clients = [hub.connect(user)[0] for user in ("ann", "ann", "bob")]
-    assert hub.app.extensions["hub_connections"].close_all(1001, timeout=5) == 3
+    assert provided(Connections, hub.app).close_all(1001, timeout=5) == 3
     for ws in clients:
         opcode, data = ws.recv_data(control_frame=True)
         assert opcode == websocket.ABNF.OPCODE_CLOSE

@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
-from functions.notify import DELIVERY
-from functions.notify.delivery import Delivery
+from functions.notify.delivery import NotificationDelivery
 from functions.notify.models import DeliveryAttempt, Notification
 from functions.notify.worker import RetryWorker
 from functions.shared.events import utcnow
+from functions.shared.wiring import provided
 from tests.support.contract import validate_event
 from tests.support.harness import (
     Deliverer,
@@ -64,8 +64,8 @@ def outcomes(app: Flask) -> list[tuple[str, str]]:
     return found
 
 
-def delivery(app: Flask) -> Delivery:
-    return app.extensions[DELIVERY]
+def delivery(app: Flask) -> NotificationDelivery:
+    return provided(NotificationDelivery, app)
 
 
 def test_a_reminder_lands_in_the_inbox_by_default(notify: Flask, deliver: Deliverer) -> None:
@@ -283,7 +283,7 @@ def test_a_crash_before_settling_resends_after_the_lease(
         raise ConnectionError("process died")
 
     with monkeypatch.context() as patch:
-        patch.setattr(Delivery, "_settle", crash)
+        patch.setattr(NotificationDelivery, "_settle", crash)
         assert status_of(deliver.dapr(event_data("reminder_due"))) == "SUCCESS"
     assert len(hook.bodies) == 1 and attempts(notify) == [(1, "pending")]
     assert delivery(notify).deliver() == 0  # the lease holds

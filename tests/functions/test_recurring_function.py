@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from functions.recurring.instances import NAMESPACE
 from functions.recurring.models import Series
+from functions.recurring.snapshots import NAMESPACE
 from functions.shared.settings import Settings
 from functions.todo import create_app as create_todo_app
 from tests.support.contract import validate_event

@@ -1,7 +1,7 @@
 """The self-hosted Dapr mode for real: apps under gunicorn, daprd, Kafka, PostgreSQL, SMTP.
 
 `selfhosted()` starts the platform exactly as `todomesh up --dapr` does
-(functions/runtime/selfhosted.py), on a fresh database, the given Kafka broker
+(functions/launcher/selfhosted.py), on a fresh database, the given Kafka broker
 and a real SMTP server; every platform a test started is stopped afterwards.
 Use a unique user id per test: the session's Kafka topics outlive a test.
 """
@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from functions.runtime.binaries import DaprBinaries
-from functions.runtime.dapr_resources import pod_name
-from functions.runtime.selfhosted import Addresses, SelfHostedPlatform
+from functions.launcher.binaries import DaprBinaries
+from functions.launcher.render import pod_name
+from functions.launcher.selfhosted import Addresses, SelfHostedPlatform
 from tests.support.kafka import GroupLag
 from tests.support.mail import Mailbox, smtp_server
 from tests.support.quiet import Backlog, DaprBacklog, consumer_groups, wait_quiet

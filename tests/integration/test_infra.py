@@ -16,8 +16,8 @@ from confluent_kafka import ConsumerGroupState, Producer
 from confluent_kafka.admin import AdminClient
 from sqlalchemy import create_engine, text
 
-from functions.runtime.dapr_resources import pod_name, render_resources, write_secrets_file
-from functions.runtime.processes import free_port
+from functions.launcher.processes import free_port
+from functions.launcher.render import pod_name, render_resources, write_secrets_file
 from tests.support.envelopes import cloud_event, publish
 from tests.support.kafka import Record, TopicReader
 from tests.support.services import Daprd, Scheduler

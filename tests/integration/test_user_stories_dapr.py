@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 
-from functions.runtime.selfhosted import SelfHostedPlatform
+from functions.launcher.selfhosted import SelfHostedPlatform
 from tests.support.contract import validate_event
 from tests.support.kafka import Record, TopicReader
 from tests.support.mail import Mailbox

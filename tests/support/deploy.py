@@ -6,7 +6,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import yaml
@@ -19,14 +19,18 @@ def _strict() -> bool:
     return os.environ.get("CI") == "true" or os.environ.get("TODOMESH_DEPLOY_STRICT") == "1"
 
 
+def missing(message: str) -> NoReturn:
+    """Fail (strict) or skip: something a deploy check reads is not there."""
+    if _strict():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require(path: Path, what: str) -> Path:
     """Return ``path`` if it exists; otherwise fail (strict) or skip."""
     if path.exists():
         return path
-    message = f"{what} not found at {path}; run `task validate` (deploy/tools.sh) first"
-    if _strict():
-        pytest.fail(message)
-    pytest.skip(message)
+    missing(f"{what} not found at {path}; run `task validate` (deploy/tools.sh) first")
 
 
 @dataclass(frozen=True)

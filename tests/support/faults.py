@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from functions.runtime.processes import ManagedProcess
+from functions.launcher.processes import ManagedProcess
 from tests.support.kafka import TopicReader
 from tests.support.waiting import wait_for
 

@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select
 
-from functions.shared.consumer import EXTENSION
 from functions.shared.context import AppContext
 from functions.shared.db import reader_factory, session_factory
+from functions.shared.wiring import context
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = str(ROOT / "functions" / "main.py")
@@ -27,7 +27,7 @@ CLOSED_PORT_URL = "postgresql+pg8000://nobody@127.0.0.1:9/nowhere"
 
 
 def context_of(app: Flask) -> AppContext:
-    return app.extensions[EXTENSION]
+    return context(app)
 
 
 def event_data(name: str, **overrides: Any) -> dict[str, Any]:

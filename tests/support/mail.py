@@ -11,7 +11,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from functions.runtime.processes import free_port
+from functions.launcher.processes import free_port
 
 
 class Mailbox:

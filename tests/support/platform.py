@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from functions.runtime.processes import ManagedProcess, free_port
+from functions.launcher.processes import ManagedProcess, free_port
 from tests.support.quiet import Backlog, embedded_backlog, wait_quiet
 from tests.support.stories import ok
 from tests.support.waiting import wait_for

@@ -14,9 +14,9 @@ from typing import Any, NoReturn
 
 import pytest
 
-from functions.runtime.binaries import DaprBinaries, MissingInfrastructure
-from functions.runtime.binaries import dapr_binaries as find_dapr_binaries
-from functions.runtime.dapr_resources import config_path
+from functions.launcher.binaries import DaprBinaries, MissingInfrastructure
+from functions.launcher.binaries import dapr_binaries as find_dapr_binaries
+from functions.launcher.render import config_path
 from tests.support.services import Daprd, KafkaBroker, PostgresServer, Scheduler
 
 

@@ -3,7 +3,7 @@
 Each server lives in its own temporary folder, started from the binaries that
 `task infra` caches, and is ready (polled, never slept on) when `start()`
 returns. Use them as context managers, or call `start()` / `stop()` /
-`close()`. `Daprd` and `Scheduler` live in `functions.runtime.sidecars`.
+`close()`. `Daprd` and `Scheduler` live in `functions.launcher.sidecars`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Self
 
 import pg8000.native
 
-from functions.runtime.binaries import INFRA, kafka_libs, postgres_bin
-from functions.runtime.processes import ManagedProcess, free_port, port_open
-from functions.runtime.sidecars import Daprd, Scheduler
+from functions.launcher.binaries import INFRA, kafka_libs, postgres_bin
+from functions.launcher.processes import ManagedProcess, free_port, port_open
+from functions.launcher.sidecars import Daprd, Scheduler
 from tests.support.waiting import wait_for
 
 __all__ = ["Daprd", "KafkaBroker", "PostgresServer", "Scheduler"]

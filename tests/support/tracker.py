@@ -114,7 +114,8 @@ def _constructor_options(options: dict[str, Any]) -> dict[str, Any]:
 
 def _close_client(ws: websocket.WebSocket) -> None:
     try:
-        ws.close(timeout=1)
+        if ws.connected:
+            ws.close(timeout=1)
     except (websocket.WebSocketException, OSError):
         pass
     finally:

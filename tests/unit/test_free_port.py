@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from functions.runtime import processes
-from functions.runtime.processes import free_port
+from functions.launcher import processes
+from functions.launcher.processes import free_port
 
 
 def test_a_port_is_handed_out_once_per_process() -> None:

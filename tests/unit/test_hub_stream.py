@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -11,32 +11,25 @@ import pytest
 from functions.hub.connections import Connection
 from functions.hub.replay import Head, Message
 from functions.hub.stream import Stream
-from tests.support.tracker import Tracker
-from tests.support.waiting import wait_for
 
 
 class FakeSocket:
-    """Records what the stream sends; `stop_after` sends disconnect the client."""
+    """Records what the stream sends; after `stop_after` sends the client is gone."""
 
-    def __init__(self, stop_after: int | None = None, incoming: list[str] | None = None) -> None:
+    def __init__(self, stop_after: int | None = None) -> None:
         self.sent: list[dict[str, Any]] = []
-        self.closed: tuple[int | None, str | None] | None = None
+        self.closed: tuple[int, str] | None = None
         self.stop_after = stop_after
-        self.incoming = list(incoming or [])
+        self.gone = asyncio.Event()
 
-    @property
-    def connected(self) -> bool:
-        return self.closed is None and (self.stop_after is None or len(self.sent) < self.stop_after)
+    async def send(self, text: str) -> None:
+        assert self.closed is None and not self.gone.is_set(), "sent on a closed socket"
+        self.sent.append(json.loads(text))
+        if self.stop_after is not None and len(self.sent) >= self.stop_after:
+            self.gone.set()
 
-    def send(self, data: str) -> None:
-        assert self.connected, "sent on a closed socket"
-        self.sent.append(json.loads(data))
-
-    def receive(self, timeout: float | None = None) -> Any:
-        return self.incoming.pop(0) if self.incoming else None
-
-    def close(self, reason: int | None = None, message: str | None = None) -> None:
-        self.closed = (reason, message)
+    async def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
 
     def seqs(self, kind: str | None = None) -> list[int]:
         return [m["seq"] for m in self.sent if kind is None or m["type"] == kind]
@@ -70,63 +63,53 @@ class FakeLog:
         return [message(user_id, s) for s in range(start, min(upto, self.last) + 1)][:2]
 
 
-class Running:
-    """A stream on a thread of `track`'s, which joins it after the test."""
-
-    def __init__(
-        self, ws: FakeSocket, conn: Connection, log: FakeLog, since: int | None, track: Tracker
-    ) -> None:
-        stream = Stream(ws, conn, log, poll_seconds=0.01)
-        self.thread = track.thread(stream.run, since)
-        self.ws = ws
-
-    def join(self, timeout: float = 5.0) -> None:
-        self.thread.join(timeout)
-        assert not self.thread.is_alive(), f"stream still running after sending {self.ws.sent}"
-
-    def wait_sent(self, count: int, timeout: float = 5.0) -> None:
-        wait_for(
-            lambda: list(self.ws.sent),
-            f"{count} messages sent",
-            until=lambda sent: len(sent) >= count,
-            timeout=timeout,
-            interval=0.005,
-        )
+async def serve(ws: FakeSocket, conn: Connection, log: FakeLog, since: int | None) -> None:
+    """Run the stream until it ends or its client is gone (as the endpoint does)."""
+    stream = asyncio.ensure_future(Stream(ws, conn, log, close_timeout=1).run(since))
+    gone = asyncio.ensure_future(ws.gone.wait())
+    await asyncio.wait({stream, gone}, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    assert stream.done() or gone.done(), f"stream still running after sending {ws.sent}"
+    for task in (stream, gone):
+        task.cancel()
+    await asyncio.gather(stream, gone, return_exceptions=True)
+    if stream.done() and not stream.cancelled() and stream.exception():
+        raise stream.exception()  # type: ignore[misc]
 
 
-@pytest.fixture
-def run(track: Tracker) -> Iterator[Callable[..., Running]]:
-    """`run(ws, conn, log, since)` starts a stream; one still running at the end is asked
-    to close, so that `track` can join it."""
-    connections: list[Connection] = []
+async def sent(ws: FakeSocket, count: int, timeout: float = 5.0) -> None:
+    """Let the stream run until it has sent `count` messages; fail after `timeout`."""
 
-    def start(ws: FakeSocket, conn: Connection, log: FakeLog, since: int | None) -> Running:
-        connections.append(conn)
-        return Running(ws, conn, log, since, track)
+    async def enough() -> None:
+        while len(ws.sent) < count:
+            await asyncio.sleep(0)
 
-    yield start
-    for conn in connections:
-        conn.request_close(1000, "test over")
+    try:
+        await asyncio.wait_for(enough(), timeout)
+    except TimeoutError:
+        message = f"{count} messages sent: not after {timeout:g} s; sent {ws.sent}"
+        raise AssertionError(message) from None
 
 
-def test_replays_after_since_in_pages_then_says_ready(run: Callable[..., Running]) -> None:
+def test_replays_after_since_in_pages_then_says_ready() -> None:
     ws, conn = FakeSocket(stop_after=6), Connection("ann", 10)
-    run(ws, conn, FakeLog("ann", last=5), since=0).join()
+    asyncio.run(serve(ws, conn, FakeLog("ann", last=5), since=0))
     assert ws.seqs("task.updated") == [1, 2, 3, 4, 5]
     assert ws.sent[-1]["type"] == "ready" and ws.sent[-1]["seq"] == 5
 
 
-def test_live_messages_skip_duplicates_and_fill_gaps_from_the_log(
-    run: Callable[..., Running],
-) -> None:
+def test_live_messages_skip_duplicates_and_fill_gaps_from_the_log() -> None:
     log = FakeLog("ann", last=2)
     ws, conn = FakeSocket(stop_after=6), Connection("ann", 10)
-    running = run(ws, conn, log, since=None)
-    running.wait_sent(1)
-    log.last = 7
-    for seq in (3, 2, 3, 6, 4, 7):  # 2 was sent before; 4 and 5 arrive late or never
-        conn.offer(message("ann", seq))
-    running.join()
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(serve(ws, conn, log, since=None))
+        await sent(ws, 1)
+        log.last = 7
+        for seq in (3, 2, 3, 6, 4, 7):  # 2 was sent before; 4 and 5 arrive late or never
+            conn.offer(message("ann", seq))
+        await running
+
+    asyncio.run(scenario())
     assert ws.sent[0] == {**ws.sent[0], "type": "ready", "seq": 2}
     assert ws.seqs("task.updated") == [3, 4, 5, 6, 7]
     assert (3, 5) in log.reads
@@ -138,46 +121,57 @@ def test_live_messages_skip_duplicates_and_fill_gaps_from_the_log(
     ids=["older-than-retention", "ahead-of-the-log", "everything-aged-out"],
 )
 def test_resync_when_since_cannot_be_served(
-    since: int, last: int, oldest: int | None, expected_since: int, run: Callable[..., Running]
+    since: int, last: int, oldest: int | None, expected_since: int
 ) -> None:
     ws, conn = FakeSocket(stop_after=2), Connection("ann", 10)
-    run(ws, conn, FakeLog("ann", last=last, oldest=oldest), since=since).join()
+    asyncio.run(serve(ws, conn, FakeLog("ann", last=last, oldest=oldest), since=since))
     resync, ready = ws.sent
     assert resync["type"] == "resync" and resync["seq"] == last
     assert resync["payload"]["since"] == expected_since and "reload" in resync["payload"]["reason"]
     assert ready == {**ready, "type": "ready", "seq": last}
 
 
-def test_oldest_kept_entry_is_enough_to_resume(run: Callable[..., Running]) -> None:
+def test_oldest_kept_entry_is_enough_to_resume() -> None:
     ws, conn = FakeSocket(stop_after=3), Connection("ann", 10)
-    run(ws, conn, FakeLog("ann", last=6, oldest=5), since=4).join()
+    asyncio.run(serve(ws, conn, FakeLog("ann", last=6, oldest=5), since=4))
     assert [m["type"] for m in ws.sent] == ["task.updated", "task.updated", "ready"]
 
 
-def test_gap_pruned_meanwhile_becomes_a_resync(run: Callable[..., Running]) -> None:
+def test_gap_pruned_meanwhile_becomes_a_resync() -> None:
     log = FakeLog("ann", last=1)
     ws, conn = FakeSocket(stop_after=2), Connection("ann", 10)
-    running = run(ws, conn, log, since=None)
-    running.wait_sent(1)
-    log.last, log.oldest = 9, 8
-    conn.offer(message("ann", 9))
-    running.join()
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(serve(ws, conn, log, since=None))
+        await sent(ws, 1)
+        log.last, log.oldest = 9, 8
+        conn.offer(message("ann", 9))
+        await running
+
+    asyncio.run(scenario())
     assert [m["type"] for m in ws.sent] == ["ready", "resync"]
     assert ws.sent[1]["seq"] == 9
 
 
-def test_requested_close_is_sent_with_its_code_and_client_messages_are_dropped(
-    run: Callable[..., Running],
-) -> None:
-    ws, conn = FakeSocket(incoming=["hello", "again"]), Connection("ann", 10)
-    running = run(ws, conn, FakeLog("ann", last=0), since=None)
-    conn.request_close(1001, "server shutting down")
-    running.join()
+def test_a_requested_close_is_sent_with_its_code() -> None:
+    ws, conn = FakeSocket(), Connection("ann", 10)
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(serve(ws, conn, FakeLog("ann", last=0), since=None))
+        await sent(ws, 1)
+        conn.request_close(1001, "server shutting down")
+        await running
+
+    asyncio.run(scenario())
     assert ws.closed == (1001, "server shutting down")
-    assert ws.incoming == []
 
 
-def test_stream_ends_when_the_client_goes_away(run: Callable[..., Running]) -> None:
-    ws, conn = FakeSocket(stop_after=1), Connection("ann", 10)
-    run(ws, conn, FakeLog("ann", last=0), since=None).join()
-    assert ws.closed is None
+def test_a_close_the_client_cannot_take_ends_the_stream_after_the_timeout() -> None:
+    class Stuck(FakeSocket):
+        async def close(self, code: int, reason: str) -> None:
+            await asyncio.Event().wait()  # a client that never reads
+
+    ws, conn = Stuck(), Connection("ann", 10)
+    conn.request_close(1008, "too slow")
+    with pytest.raises(TimeoutError):
+        asyncio.run(Stream(ws, conn, FakeLog("ann", last=0), close_timeout=0.01).run(None))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from functions.recurring.instances import NAMESPACE, TaskSnapshot, instance_id, next_instance
+from functions.recurring.snapshots import NAMESPACE, TaskSnapshot, instance_id, next_instance
 from functions.shared.events import PoisonEvent
 
 ROOT = "6f1d2c4e-8a0b-4f7e-9c3d-1a2b3c4d5e6f"

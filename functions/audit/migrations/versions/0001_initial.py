@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import functions.shared.db
+from functions.shared.migration_tables import create_processed_events, drop_processed_events
 
 revision = "audit_0001"
 down_revision = None
@@ -16,14 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.String(length=64), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("processed_at", functions.shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id"),
-        schema="audit",
-    )
+    create_processed_events("audit")
     op.create_table(
         "records",
         sa.Column(
@@ -63,4 +57,4 @@ def downgrade() -> None:
     op.drop_index("ix_records_user_time", table_name="records", schema="audit")
     op.drop_index("ix_records_user_task_time", table_name="records", schema="audit")
     op.drop_table("records", schema="audit")
-    op.drop_table("processed_events", schema="audit")
+    drop_processed_events("audit")

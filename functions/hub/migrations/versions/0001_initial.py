@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import functions.shared.db
+from functions.shared.migration_tables import create_processed_events, drop_processed_events
 
 revision = "hub_0001"
 down_revision = None
@@ -16,14 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.String(length=64), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("processed_at", functions.shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id"),
-        schema="hub",
-    )
+    create_processed_events("hub")
     op.create_table(
         "replay_log",
         sa.Column("user_id", sa.String(length=128), nullable=False),
@@ -55,4 +49,4 @@ def downgrade() -> None:
     op.drop_index("ix_replay_log_event", table_name="replay_log", schema="hub")
     op.drop_index("ix_replay_log_created", table_name="replay_log", schema="hub")
     op.drop_table("replay_log", schema="hub")
-    op.drop_table("processed_events", schema="hub")
+    drop_processed_events("hub")

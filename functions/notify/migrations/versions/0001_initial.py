@@ -8,6 +8,12 @@ import sqlalchemy as sa
 from alembic import op
 
 import functions.shared.db
+from functions.shared.migration_tables import (
+    create_outbox,
+    create_processed_events,
+    drop_outbox,
+    drop_processed_events,
+)
 
 revision = "notify_0001"
 down_revision = None
@@ -51,26 +57,7 @@ def upgrade() -> None:
         unique=False,
         schema="notify",
     )
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("topic", sa.String(length=64), nullable=False),
-        sa.Column("partition_key", sa.String(length=64), nullable=False),
-        sa.Column("envelope", sa.JSON(), nullable=False),
-        sa.Column("created_at", functions.shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("published_at", functions.shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        schema="notify",
-    )
-    op.create_index(
-        "ix_notify_outbox_pending", "outbox", ["published_at", "id"], unique=False, schema="notify"
-    )
+    create_outbox("notify")
     op.create_table(
         "preferences",
         sa.Column("user_id", sa.String(length=128), nullable=False),
@@ -81,14 +68,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id"),
         schema="notify",
     )
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.String(length=64), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("processed_at", functions.shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id"),
-        schema="notify",
-    )
+    create_processed_events("notify")
     op.create_table(
         "delivery_attempts",
         sa.Column(
@@ -115,10 +95,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("delivery_attempts", schema="notify")
-    op.drop_table("processed_events", schema="notify")
+    drop_processed_events("notify")
     op.drop_table("preferences", schema="notify")
-    op.drop_index("ix_notify_outbox_pending", table_name="outbox", schema="notify")
-    op.drop_table("outbox", schema="notify")
+    drop_outbox("notify")
     op.drop_index("ix_notifications_inbox", table_name="notifications", schema="notify")
     op.drop_index("ix_notifications_due", table_name="notifications", schema="notify")
     op.drop_table("notifications", schema="notify")

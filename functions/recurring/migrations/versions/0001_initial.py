@@ -8,6 +8,12 @@ import sqlalchemy as sa
 from alembic import op
 
 import functions.shared.db
+from functions.shared.migration_tables import (
+    create_outbox,
+    create_processed_events,
+    drop_outbox,
+    drop_processed_events,
+)
 
 revision = "recurring_0001"
 down_revision = None
@@ -16,38 +22,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("topic", sa.String(length=64), nullable=False),
-        sa.Column("partition_key", sa.String(length=64), nullable=False),
-        sa.Column("envelope", sa.JSON(), nullable=False),
-        sa.Column("created_at", functions.shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("published_at", functions.shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        schema="recurring",
-    )
-    op.create_index(
-        "ix_recurring_outbox_pending",
-        "outbox",
-        ["published_at", "id"],
-        unique=False,
-        schema="recurring",
-    )
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.String(length=64), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("processed_at", functions.shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id"),
-        schema="recurring",
-    )
+    create_outbox("recurring")
+    create_processed_events("recurring")
     op.create_table(
         "series",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -69,6 +45,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("series", schema="recurring")
-    op.drop_table("processed_events", schema="recurring")
-    op.drop_index("ix_recurring_outbox_pending", table_name="outbox", schema="recurring")
-    op.drop_table("outbox", schema="recurring")
+    drop_processed_events("recurring")
+    drop_outbox("recurring")

@@ -8,6 +8,12 @@ import sqlalchemy as sa
 from alembic import op
 
 import functions.shared.db
+from functions.shared.migration_tables import (
+    create_outbox,
+    create_processed_events,
+    drop_outbox,
+    drop_processed_events,
+)
 
 revision = "todo_0001"
 down_revision = None
@@ -16,34 +22,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("topic", sa.String(length=64), nullable=False),
-        sa.Column("partition_key", sa.String(length=64), nullable=False),
-        sa.Column("envelope", sa.JSON(), nullable=False),
-        sa.Column("created_at", functions.shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("published_at", functions.shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        schema="todo",
-    )
-    op.create_index(
-        "ix_todo_outbox_pending", "outbox", ["published_at", "id"], unique=False, schema="todo"
-    )
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.String(length=64), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("processed_at", functions.shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id"),
-        schema="todo",
-    )
+    create_outbox("todo")
+    create_processed_events("todo")
     op.create_table(
         "tasks",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -103,6 +83,5 @@ def downgrade() -> None:
     op.drop_index("ix_tasks_user_created", table_name="tasks", schema="todo")
     op.drop_index("ix_tasks_reminder_due", table_name="tasks", schema="todo")
     op.drop_table("tasks", schema="todo")
-    op.drop_table("processed_events", schema="todo")
-    op.drop_index("ix_todo_outbox_pending", table_name="outbox", schema="todo")
-    op.drop_table("outbox", schema="todo")
+    drop_processed_events("todo")
+    drop_outbox("todo")

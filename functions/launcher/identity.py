@@ -1,0 +1,47 @@
+"""The built-in identity provider of a self-hosted run, as a cluster would wire a real one.
+
+The todo service hosts it (`/.well-known/...`, `/oauth/...`) with its key in the
+run's folder; every other app knows only its issuer URL and fetches its key set
+over HTTP, exactly as it would from Keycloak or Dex.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from functions.identity.tokens import mint_token
+from functions.launcher.processes import free_port
+
+HOST = "todo"
+
+
+@dataclass(frozen=True)
+class BuiltinIdentity:
+    data_dir: Path
+
+    @functools.cached_property
+    def port(self) -> int:
+        """The port of the app that hosts the provider."""
+        return free_port()
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env_for(self, app_id: str) -> dict[str, str]:
+        if app_id == HOST:
+            return {
+                "TODOMESH_SERVE_IDENTITY": "true",
+                "TODOMESH_TOKEN_ISSUER": self.issuer,
+                "TODOMESH_DATA_DIR": str(self.data_dir),
+            }
+        return {
+            "TODOMESH_TOKEN_ISSUER": self.issuer,
+            "TODOMESH_JWKS_URL": f"{self.issuer}/.well-known/jwks.json",
+        }
+
+    def token(self, user: str, *, admin: bool = False, ttl: int = 3600) -> str:
+        """A token the running platform accepts (after its todo service has started)."""
+        return mint_token(self.data_dir, user, admin=admin, ttl=ttl)

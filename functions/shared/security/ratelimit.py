@@ -1,0 +1,81 @@
+"""Per-caller write limits with flask-limiter: 429 problem+json with Retry-After.
+
+Every POST, PUT, PATCH and DELETE of an app counts against one budget per caller:
+the verified token's user id, or the client address for a request without a valid
+token (which is refused anyway, but must not be free to repeat). Reads, and the
+routes only the Dapr sidecar may call, are not limited. Counters live in
+TODOMESH_RATE_LIMIT_STORAGE: `memory://` counts per process; a shared store such
+as `redis://host:6379` makes the limit hold across replicas (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+from flask import Flask, Response, request
+from flask_limiter import Limiter, RateLimitExceeded
+from limits import parse_many
+
+from functions.shared.identity.web import optional_caller
+from functions.shared.problems import problem_response
+from functions.shared.settings import Settings
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SIDECAR_PATHS = ("/events/", "/reminder-sweep", "/job/", "/dapr/")
+
+
+def parse_limits(value: str) -> str:
+    """TODOMESH_RATE_LIMIT_WRITES, checked: limits such as `60/minute;600/hour`."""
+    try:
+        if not parse_many(value):
+            raise ValueError("no limit")
+    except ValueError as exc:
+        raise ValueError(
+            f"TODOMESH_RATE_LIMIT_WRITES={value!r} is not a list of limits such as "
+            "'60/minute;600/hour'"
+        ) from exc
+    return value
+
+
+def caller_key() -> str:
+    """Whose budget a request spends: the verified user, else the client address."""
+    caller = optional_caller()
+    if caller is not None:
+        return f"user:{caller.user_id}"
+    return f"addr:{request.remote_addr or 'unknown'}"
+
+
+def install_write_limits(
+    app: Flask, settings: Settings, exempt_paths: Sequence[str] = SIDECAR_PATHS
+) -> Limiter:
+    """Limit writes to `app` per caller as `settings` say; returns the Limiter."""
+    prefixes = tuple(exempt_paths)
+
+    def exempt() -> bool:
+        return request.method not in WRITE_METHODS or request.path.startswith(prefixes)
+
+    limiter = Limiter(
+        key_func=caller_key,
+        application_limits=[parse_limits(settings.rate_limit_writes)],
+        application_limits_exempt_when=exempt,
+        storage_uri=settings.rate_limit_storage,
+        key_prefix="todomesh-writes",
+        headers_enabled=True,
+    )
+    limiter.init_app(app)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(exc: RateLimitExceeded) -> Response:
+        limit = limiter.current_limit
+        wait = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
+        response = problem_response(
+            429,
+            "Too Many Requests",
+            f"Too many writes: at most {exc.limit.limit}. Try again in {wait} s.",
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+
+    return limiter
