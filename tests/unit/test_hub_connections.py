@@ -83,8 +83,12 @@ def test_goodbye_waits_for_the_streams_to_end() -> None:
                 ended.append(conn.close_code)
 
         task = asyncio.ensure_future(stream())
-        while hub.count() == 0:
-            await asyncio.sleep(0)
+
+        async def connected() -> None:
+            while hub.count() == 0:
+                await asyncio.sleep(0)  # let the stream run up to its take()
+
+        await asyncio.wait_for(connected(), 5)
         assert await hub.goodbye(timeout=5) == 1
         assert ended == [1001]
         await task

@@ -81,7 +81,7 @@ async def sent(ws: FakeSocket, count: int, timeout: float = 5.0) -> None:
 
     async def enough() -> None:
         while len(ws.sent) < count:
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # let the stream run
 
     try:
         await asyncio.wait_for(enough(), timeout)
