@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,48 +13,32 @@ from sqlalchemy import select
 from functions.shared.settings import Settings
 from functions.shared.wiring import context
 from functions.todo import create_app
+from tests.support.api import Api
 
 
 @pytest.fixture
-def todo_app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    context(app).stop()
+def make_todo_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
+    """`make_todo_app(**changes)`: the todo service on `settings` with `changes`; every
+    one made is stopped after the test."""
+    apps: list[Flask] = []
+
+    def make(**changes: Any) -> Flask:
+        apps.append(create_app(settings.replace(**changes)))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        context(app).stop()
+
+
+@pytest.fixture
+def todo_app(make_todo_app: Callable[..., Flask]) -> Flask:
+    return make_todo_app()
 
 
 @pytest.fixture
 def client(todo_app: Flask) -> FlaskClient:
     return todo_app.test_client()
-
-
-class Api:
-    """Calls the API as one user."""
-
-    def __init__(self, client: FlaskClient, user: str) -> None:
-        self.client, self.user = client, user
-
-    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
-        return {"X-User-Id": self.user, **(extra or {})}
-
-    def create(self, **fields: Any) -> Any:
-        fields.setdefault("title", "Buy milk")
-        response = self.client.post("/api/tasks", json=fields, headers=self._headers(None))
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-
-    def get(self, path: str, **kwargs: Any) -> Any:
-        return self.client.get(path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> Any:
-        return self.client.post(path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
-
-    def patch(self, path: str, **kwargs: Any) -> Any:
-        return self.client.patch(path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> Any:
-        return self.client.delete(
-            path, headers=self._headers(kwargs.pop("headers", None)), **kwargs
-        )
 
 
 @pytest.fixture
@@ -78,7 +62,3 @@ def outbox(todo_app: Flask) -> Any:
             return [(r.topic, r.partition_key, r.envelope) for r in rows]
 
     return read
-
-
-def types_on(events: list[tuple[str, str, dict[str, Any]]], topic: str) -> list[str]:
-    return [envelope["type"] for t, _, envelope in events if t == topic]

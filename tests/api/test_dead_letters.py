@@ -18,9 +18,11 @@ from functions.shared.settings import Settings
 from functions.todo import create_app, dead_letters
 from functions.todo.dead_letters import routes as dead_letter_routes
 from functions.todo.models import DeadLetter
-from tests.api.conftest import Api
-from tests.functions.harness import break_database, context_of
+from tests.support.api import Api
 from tests.support.envelopes import cloud_event
+from tests.support.harness import break_database, context_of
+
+pytestmark = pytest.mark.api
 
 LETTERS = "/api/admin/dead-letters"
 ADMIN = {"X-User-Role": "admin"}

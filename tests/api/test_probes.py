@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Api
+import pytest
+
+from tests.support.api import Api
+
+pytestmark = pytest.mark.api
 
 
 def test_health_is_ok(client) -> None:

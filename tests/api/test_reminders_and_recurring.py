@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.conftest import Api, types_on
+from tests.support.api import Api, types_on
+
+pytestmark = pytest.mark.api
 
 REMINDERS = "reminders"
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Api, types_on
+import pytest
+
+from tests.support.api import Api, types_on
+
+pytestmark = pytest.mark.api
 
 LIFECYCLE = "task-events"
 UPDATES = "task-updates"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from functions.shared.wiring import context
-from tests.api.conftest import Api
+from tests.support.api import Api
+
+pytestmark = pytest.mark.api
 
 PROBLEM = "application/problem+json"
 
@@ -116,15 +117,11 @@ def test_a_body_over_a_mebibyte_is_413(alice: Api, outbox) -> None:
     assert outbox() == []
 
 
-def test_sidecar_routes_need_the_app_api_token_when_one_is_set(settings, outbox) -> None:
-    from functions.todo import create_app
-
-    app = create_app(settings.replace(app_api_token="s3cret"))
-    client = app.test_client()
+def test_sidecar_routes_need_the_app_api_token_when_one_is_set(make_todo_app, outbox) -> None:
+    client = make_todo_app(app_api_token="s3cret").test_client()
     for path in ("/reminder-sweep", "/job/reminder-x", "/events/recurring"):
         refused = client.post(path, json={})
         assert refused.status_code == 401, path
         assert refused.content_type == PROBLEM
     allowed = client.post("/reminder-sweep", json={}, headers={"dapr-api-token": "s3cret"})
     assert allowed.get_json() == {"fired": 0}
-    context(app).stop()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Api
+from tests.support.api import Api
+
+pytestmark = pytest.mark.api
 
 
 def _titles(response) -> list[str]:

@@ -24,7 +24,7 @@ from functions.shared.events import CLOUDEVENT_CONTENT_TYPE, EventType, Topic
 from functions.shared.settings import Settings
 from functions.shared.wiring import context
 from functions.todo import create_app
-from tests.contract.contract import (
+from tests.support.contract import (
     ASYNCAPI,
     COMMON,
     ROOT,
@@ -39,6 +39,8 @@ from tests.contract.contract import (
     validate_event,
 )
 from tests.support.envelopes import cloud_event, task_payload
+
+pytestmark = pytest.mark.contract
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE = "https://todomesh.dev/contracts/schemas/"

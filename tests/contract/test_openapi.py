@@ -22,6 +22,8 @@ from functions.shared.settings import Settings
 from functions.shared.wiring import context
 from functions.todo import OPENAPI, create_app
 
+pytestmark = pytest.mark.contract
+
 DOC_URI = "urn:todomesh:todo:openapi"
 DOCUMENT: dict[str, Any] = json.loads(OPENAPI.read_text(encoding="utf-8"))
 REGISTRY = Registry().with_resource(DOC_URI, Resource(DOCUMENT, DRAFT202012))

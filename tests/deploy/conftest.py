@@ -7,7 +7,8 @@ or schema fails the test; elsewhere it skips with a pointer to `task validate`.
 from __future__ import annotations
 
 import pytest
-from deploy_support import OVERLAYS, Tools, default_tools, render
+
+from tests.support.deploy import OVERLAYS, Tools, default_tools, render
 
 
 @pytest.fixture(scope="session")

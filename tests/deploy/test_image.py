@@ -11,7 +11,8 @@ import json
 import re
 
 import pytest
-from deploy_support import ROOT
+
+from tests.support.deploy import ROOT
 
 pytestmark = pytest.mark.deploy
 

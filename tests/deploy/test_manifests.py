@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
-from deploy_support import OVERLAYS, ROOT, objects
+
+from tests.support.deploy import OVERLAYS, ROOT, objects
 
 pytestmark = pytest.mark.deploy
 

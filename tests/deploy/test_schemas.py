@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from deploy_support import OVERLAYS, ROOT, Tools, require
+
+from tests.support.deploy import OVERLAYS, ROOT, Tools, require
 
 pytestmark = pytest.mark.deploy
 

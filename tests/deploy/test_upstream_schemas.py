@@ -14,8 +14,9 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from deploy_support import ROOT, objects
-from upstream import closed, crd_schema, load_crd, upstream_file
+
+from tests.support.deploy import ROOT, objects
+from tests.support.upstream import closed, crd_schema, load_crd, upstream_file
 
 pytestmark = pytest.mark.deploy
 

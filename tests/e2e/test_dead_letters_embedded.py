@@ -14,7 +14,9 @@ from werkzeug.test import Client
 from functions.runtime.platform import Platform
 from functions.shared.settings import Settings
 from tests.support.envelopes import cloud_event
-from tests.support.stories import eventually
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.e2e
 
 ADMIN = {"X-User-Id": "root", "X-User-Role": "admin"}
 
@@ -48,9 +50,7 @@ def test_a_dropped_event_is_kept_by_todo_and_a_replay_sends_it_round_again(
             else None
         )
 
-    kept = eventually(lambda: dead(1))
-    assert kept, "todo never kept the dead letter"
-    [letter] = kept
+    [letter] = wait_for(lambda: dead(1), "todo to keep the dead letter")
     assert (letter["topic"], letter["event_id"]) == ("task-events-dlq", poison["id"])
     assert letter["partition_key"] == poison["subject"]
 
@@ -58,9 +58,7 @@ def test_a_dropped_event_is_kept_by_todo_and_a_replay_sends_it_round_again(
     assert replayed.status_code == 202
 
     # Published again on task-events, dropped again by audit, back in todo's keeping.
-    came_back = eventually(lambda: dead(2))
-    assert came_back, "the replayed poison event did not come back"
-    [back] = came_back
+    [back] = wait_for(lambda: dead(2), "the replayed poison event to come back")
     assert (back["id"], back["replays"]) == (letter["id"], 1)
     published = [m.envelope["id"] for m in platform.broker.messages("task-events")]
     assert published == [poison["id"], poison["id"]]

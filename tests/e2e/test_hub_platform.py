@@ -4,38 +4,24 @@ port; changes made through the REST API reach real WebSocket clients."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import websocket
 
 from tests.support.platform import PlatformProcess
-from tests.support.stories import changes, connect_hub
+from tests.support.stories import changes
+from tests.support.tracker import Tracker
 
 pytestmark = pytest.mark.e2e
 
 
-class Clients:
-    """Real WebSocket clients of the platform's hub; closed after the test."""
-
-    def __init__(self, platform: PlatformProcess) -> None:
-        self.platform = platform
-        self.open: list[websocket.WebSocket] = []
-
-    def connect(self, user: str, **query: Any) -> tuple[websocket.WebSocket, list[Any]]:
-        """A subscribed client (it has seen `ready`) and what came up to `ready`, inclusive."""
-        ws, messages = connect_hub(self.platform.url, user, **query)
-        self.open.append(ws)
-        return ws, messages
-
-
 @pytest.fixture
-def hub(platform: PlatformProcess) -> Iterator[Clients]:
-    clients = Clients(platform)
-    yield clients
-    for ws in clients.open:
-        ws.shutdown()
+def hub(platform: PlatformProcess, track: Tracker) -> Callable[..., tuple[Any, list[Any]]]:
+    """`hub(user, **query)`: a subscribed client of the platform's hub (it has seen `ready`)
+    and what came up to `ready`, inclusive; closed after the test."""
+    return lambda user, **query: track.hub(platform.url, user, **query)
 
 
 def call(platform: PlatformProcess, user: str, method: str, path: str, **kwargs: Any) -> Any:
@@ -45,9 +31,9 @@ def call(platform: PlatformProcess, user: str, method: str, path: str, **kwargs:
 
 
 def test_changes_made_through_the_api_reach_every_client_of_the_user_only(
-    platform: PlatformProcess, hub: Clients
+    platform: PlatformProcess, hub: Callable[..., tuple[Any, list[Any]]]
 ) -> None:
-    (a1, _), (a2, _), (b, _) = hub.connect("ann"), hub.connect("ann"), hub.connect("bob")
+    (a1, _), (a2, _), (b, _) = hub("ann"), hub("ann"), hub("bob")
     task = call(platform, "ann", "POST", "/api/tasks", json={"title": "Buy milk"})
     first = [changes(ws, 1)[0] for ws in (a1, a2)]
     assert first[0] == first[1]
@@ -69,9 +55,9 @@ def test_changes_made_through_the_api_reach_every_client_of_the_user_only(
 
 
 def test_a_client_that_reconnects_with_since_gets_exactly_what_it_missed(
-    platform: PlatformProcess, hub: Clients
+    platform: PlatformProcess, hub: Callable[..., tuple[Any, list[Any]]]
 ) -> None:
-    ws, _ = hub.connect("ann")
+    ws, _ = hub("ann")
     task = call(platform, "ann", "POST", "/api/tasks", json={"title": "Water plants"})
     (seen,) = changes(ws, 1)
     ws.close()
@@ -80,7 +66,7 @@ def test_a_client_that_reconnects_with_since_gets_exactly_what_it_missed(
     other = call(platform, "ann", "POST", "/api/tasks", json={"title": "Call mum"})
     call(platform, "ann", "POST", f"/api/tasks/{task['id']}/complete")
 
-    again, replayed = hub.connect("ann", since=seen["seq"])
+    again, replayed = hub("ann", since=seen["seq"])
     missed = [m for m in replayed if m["type"] != "ready"]  # what the log had by then,
     missed += changes(again, 3 - len(missed))  # and the rest live, as the hub records it
     assert [(m["seq"], m["type"], m["task_id"]) for m in missed] == [
@@ -94,9 +80,9 @@ def test_a_client_that_reconnects_with_since_gets_exactly_what_it_missed(
 
 
 def test_a_hub_restart_says_going_away_and_keeps_the_replay_log(
-    platform: PlatformProcess, hub: Clients
+    platform: PlatformProcess, hub: Callable[..., tuple[Any, list[Any]]]
 ) -> None:
-    ws, _ = hub.connect("ann")
+    ws, _ = hub("ann")
     for title in ("One", "Two"):
         call(platform, "ann", "POST", "/api/tasks", json={"title": title})
     before = changes(ws, 2)
@@ -106,7 +92,7 @@ def test_a_hub_restart_says_going_away_and_keeps_the_replay_log(
     assert opcode == websocket.ABNF.OPCODE_CLOSE and int.from_bytes(data[:2], "big") == 1001
 
     platform.start()
-    _, replay = hub.connect("ann", since=0)
+    _, replay = hub("ann", since=0)
     assert [(m["seq"], m["event_id"]) for m in replay[:-1]] == [
         (m["seq"], m["event_id"]) for m in before
     ]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,10 @@ from functions.runtime.broker import DEAD, DONE, BrokerDelivery, BrokerMessage
 from functions.runtime.runtime import Runtime
 from functions.shared.events import utcnow
 from functions.shared.settings import Settings
+from tests.support.quiet import embedded_backlog, wait_quiet
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.e2e
 
 SUBSCRIPTION = """
 apiVersion: dapr.io/v2alpha1
@@ -83,6 +86,10 @@ class Subscriber:
             status, reply = replies.pop(0) if replies else (200, {"status": "SUCCESS"})
         return (json.dumps(reply) if reply is not None else ""), status
 
+    def paths(self) -> list[str]:
+        with self.lock:
+            return [p for p, _, _ in self.received]
+
     def ids(self, path: str = "/orders") -> list[str]:
         with self.lock:
             return [body["id"] for p, body, _ in self.received if p == path]
@@ -99,14 +106,14 @@ def event(event_id: str, kind: str = "order.created") -> dict[str, Any]:
     }
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.01)
-    raise AssertionError("condition not met in time")
+def delivered(subscriber: Subscriber, ids: list[str], path: str = "/orders") -> None:
+    """Wait until `subscriber` has received exactly `ids` on `path`, in this order."""
+    wait_for(lambda: subscriber.ids(path), f"{ids} delivered to {path}", until=lambda d: d == ids)
+
+
+def settled(data_dir: Path) -> None:
+    """Wait until the runtime's log has no delivery pending: nothing will be (re)delivered."""
+    wait_quiet(lambda: embedded_backlog(data_dir), "every delivery settled")
 
 
 @pytest.fixture
@@ -124,8 +131,13 @@ def subscriber() -> Subscriber:
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, resources: Path, subscriber: Subscriber) -> Iterator[Runtime]:
-    rt = Runtime(Settings(data_dir=tmp_path / "data"), [resources], {"shop": subscriber.app})
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def runtime(data_dir: Path, resources: Path, subscriber: Subscriber) -> Iterator[Runtime]:
+    rt = Runtime(Settings(data_dir=data_dir), [resources], {"shop": subscriber.app})
     rt.start()
     yield rt
     rt.stop()
@@ -135,30 +147,32 @@ def dead_letters(rt: Runtime) -> list[str]:
     return [m.envelope["id"] for m in rt.broker.messages("orders-dlq")]
 
 
-def test_success_is_delivered_once_as_a_structured_cloudevent(runtime, subscriber) -> None:
+def test_success_is_delivered_once_as_a_structured_cloudevent(
+    runtime, subscriber, data_dir
+) -> None:
     runtime.broker.publish("pubsub", "orders", event("e1"), "k1")
-    wait_for(lambda: subscriber.ids() == ["e1"])
+    delivered(subscriber, ["e1"])
     path, body, content_type = subscriber.received[0]
     assert content_type == "application/cloudevents+json"
     assert body["pubsubname"] == "pubsub" and body["topic"] == "orders"
     assert body["data"] == {"n": "e1"}
-    time.sleep(0.1)
+    settled(data_dir)
     assert subscriber.ids() == ["e1"]
     assert dead_letters(runtime) == []
 
 
 def test_routing_rules_pick_the_path(runtime, subscriber) -> None:
     runtime.broker.publish("pubsub", "orders", event("s1", "order.special"), "k")
-    wait_for(lambda: subscriber.ids("/special") == ["s1"])
+    delivered(subscriber, ["s1"], "/special")
     assert subscriber.ids("/orders") == []
 
 
 @pytest.mark.parametrize("reply", [(200, {"status": "RETRY"}), (500, None), (503, {"x": 1})])
-def test_retry_and_errors_are_redelivered(runtime, subscriber, reply) -> None:
+def test_retry_and_errors_are_redelivered(runtime, subscriber, reply, data_dir) -> None:
     subscriber.script["e1"] = [reply, reply]
     runtime.broker.publish("pubsub", "orders", event("e1"), "k1")
-    wait_for(lambda: subscriber.ids() == ["e1", "e1", "e1"])
-    time.sleep(0.1)
+    delivered(subscriber, ["e1", "e1", "e1"])
+    settled(data_dir)
     assert subscriber.ids() == ["e1", "e1", "e1"]
     assert dead_letters(runtime) == []
 
@@ -166,23 +180,23 @@ def test_retry_and_errors_are_redelivered(runtime, subscriber, reply) -> None:
 def test_retries_running_out_send_to_the_dead_letter_topic(runtime, subscriber) -> None:
     subscriber.script["e1"] = [(500, None)] * 10
     runtime.broker.publish("pubsub", "orders", event("e1"), "k1")
-    wait_for(lambda: dead_letters(runtime) == ["e1"])
+    wait_for(lambda: dead_letters(runtime), "e1 dead-lettered", until=lambda d: d == ["e1"])
     assert subscriber.ids() == ["e1"] * 3  # the first try and maxRetries: 2
 
 
 def test_drop_goes_straight_to_the_dead_letter_topic(runtime, subscriber) -> None:
     subscriber.script["e1"] = [(200, {"status": "DROP"})]
     runtime.broker.publish("pubsub", "orders", event("e1"), "k1")
-    wait_for(lambda: dead_letters(runtime) == ["e1"])
+    wait_for(lambda: dead_letters(runtime), "e1 dead-lettered", until=lambda d: d == ["e1"])
     assert subscriber.ids() == ["e1"]
 
 
-def test_404_drops_without_dead_letter(runtime, subscriber) -> None:
+def test_404_drops_without_dead_letter(runtime, subscriber, data_dir) -> None:
     subscriber.script["e1"] = [(404, None)]
     runtime.broker.publish("pubsub", "orders", event("e1"), "k1")
     runtime.broker.publish("pubsub", "orders", event("e2"), "k1")
-    wait_for(lambda: subscriber.ids() == ["e1", "e2"])
-    time.sleep(0.1)
+    delivered(subscriber, ["e1", "e2"])
+    settled(data_dir)
     assert subscriber.ids() == ["e1", "e2"]
     assert dead_letters(runtime) == []
 
@@ -191,10 +205,9 @@ def test_order_is_kept_per_key_while_other_keys_flow(runtime, subscriber) -> Non
     subscriber.script["a1"] = [(500, None), (500, None)]
     for event_id, key in [("a1", "A"), ("a2", "A"), ("b1", "B"), ("a3", "A")]:
         runtime.broker.publish("pubsub", "orders", event(event_id), key)
-    wait_for(lambda: subscriber.ids().count("a3") == 1)
-    delivered = subscriber.ids()
-    assert [i for i in delivered if i.startswith("a")] == ["a1", "a1", "a1", "a2", "a3"]
-    assert delivered.index("b1") < delivered.index("a2")
+    got = wait_for(subscriber.ids, "a3 delivered", until=lambda ids: "a3" in ids)
+    assert [i for i in got if i.startswith("a")] == ["a1", "a1", "a1", "a2", "a3"]
+    assert got.index("b1") < got.index("a2")
 
 
 def test_unacknowledged_messages_are_redelivered_after_a_restart(
@@ -214,8 +227,8 @@ def test_unacknowledged_messages_are_redelivered_after_a_restart(
     restarted = Runtime(settings, [resources], {"shop": second.app})
     restarted.start()
     try:
-        wait_for(lambda: sorted(second.ids()) == ["e1", "e2"])
-        time.sleep(0.1)
+        wait_for(second.ids, "e1 and e2 redelivered", until=lambda ids: len(ids) >= 2)
+        settled(settings.data_dir)
         assert sorted(second.ids()) == ["e1", "e2"]
     finally:
         restarted.stop()
@@ -227,7 +240,7 @@ def test_cron_binding_posts_an_empty_json_body(tmp_path: Path, resources: Path) 
     rt = Runtime(Settings(data_dir=tmp_path / "data"), [resources], {"shop": subscriber.app})
     rt.start()
     try:
-        wait_for(lambda: sum(1 for p, _, _ in subscriber.received if p == "/tick") >= 2)
+        wait_for(subscriber.paths, "two ticks", until=lambda paths: paths.count("/tick") >= 2)
     finally:
         rt.stop()
     path, body, content_type = subscriber.received[0]
@@ -280,7 +293,11 @@ def test_the_runtime_prunes_its_log_when_it_starts(tmp_path: Path, resources: Pa
     rt.broker.publish("pubsub", "orders-dlq", event("old"), "k")
     rt.start()
     try:
-        wait_for(lambda: rt.broker.messages("orders-dlq") == [])
+        wait_for(
+            lambda: rt.broker.messages("orders-dlq"),
+            "the old dead letter pruned",
+            until=lambda m: m == [],
+        )
     finally:
         rt.stop()
 

@@ -1,8 +1,11 @@
-"""Issue 3's user stories against a real `todomesh dev` process, one fresh platform per test."""
+"""The user stories against a real `todomesh dev` process, one fresh platform per test.
+
+Before asserting that something happened only once, a test waits until the platform owes
+nothing (`PlatformProcess.wait_quiet`): a second occurrence, record or email would have
+come by then."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -10,23 +13,22 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.support import audit_trail, audit_types, events_handled
 from tests.support.mail import Mailbox, smtp_server, text_body
+from tests.support.platform import audit_trail, audit_types, events_handled
 from tests.support.stories import (
     all_tasks,
     assert_one_in_app_reminder,
     complete,
     create,
-    eventually,
     in_app_notifications,
     occurrence,
     ok,
     rfc3339,
     seconds_from_now,
 )
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
-SETTLE = 1.5  # seconds to give an event that must NOT happen every chance to happen
 ALICE_MAIL = {"channels": ["in_app", "email"], "email": "alice@example.com"}
 
 
@@ -53,7 +55,12 @@ def test_crud_lands_in_the_audit_trail_in_order_and_stays_private(platform) -> N
     complete(alice, task)
     ok(alice.delete(f"/api/tasks/{task['id']}"), 204)
 
-    assert eventually(lambda: len(audit_trail(platform, "alice", task["id"])) >= 4)
+    wait_for(
+        lambda: audit_trail(platform, "alice", task["id"]),
+        "four records in the audit trail",
+        until=lambda trail: len(trail) >= 4,
+    )
+    platform.wait_quiet("every change audited")
     trail = audit_trail(platform, "alice", task["id"])
     assert [(r["event_type"], r["payload"]["version"]) for r in trail] == [
         ("task.created", 1),
@@ -115,8 +122,12 @@ def test_completing_a_recurring_task_creates_the_next_occurrence_once(
     third = occurrence(alice, root, 3)
     assert third["due_date"] == third_due and third["parent_task_id"] == root["id"]
 
-    assert eventually(lambda: events_handled(platform, "recurring", "task.completed") == 3)
-    time.sleep(SETTLE)
+    wait_for(
+        lambda: events_handled(platform, "recurring", "task.completed"),
+        "recurring to handle the three completions",
+        until=lambda n: n == 3,
+    )
+    platform.wait_quiet("the series settled")
     assert series(alice, root) == [
         (1, root["due_date"], "complete"),
         (2, second_due, "complete"),
@@ -149,12 +160,18 @@ def test_deleting_any_task_of_a_series_ends_it(platform, deleted: str, left: lis
 
     # the recurring function has handled the deletion and every completion, the last included
     completions = last["occurrence"]
-    assert eventually(lambda: events_handled(platform, "recurring", "task.deleted") == 1)
-    assert eventually(
-        lambda: events_handled(platform, "recurring", "task.completed") == completions
+    wait_for(
+        lambda: events_handled(platform, "recurring", "task.deleted"),
+        "recurring to handle the deletion",
+        until=lambda n: n == 1,
     )
-    assert eventually(lambda: "task.completed" in audit_types(platform, "alice", last["id"]))
-    time.sleep(SETTLE)
+    wait_for(
+        lambda: events_handled(platform, "recurring", "task.completed"),
+        f"recurring to handle {completions} completions",
+        until=lambda n: n == completions,
+    )
+    platform.wait_quiet("the series settled")
+    assert "task.completed" in audit_types(platform, "alice", last["id"])
     assert series(alice, root) == left
     assert len(all_tasks(alice)) == len(left)
     created = ok(alice.get("/api/audit/alice", params={"type": "recurring.task.created"}))
@@ -167,9 +184,9 @@ def test_a_reminder_reaches_the_inbox_and_the_mailbox(stopped_platform, smtp) ->
     ok(alice.put("/api/notifications/preferences", json=ALICE_MAIL))
     task = create(alice, title="Call the dentist", reminder_time=rfc3339(seconds_from_now(3)))
 
-    assert eventually(lambda: in_app_notifications(alice), timeout=30)
-    assert eventually(smtp.received, timeout=30)
-    time.sleep(SETTLE)
+    wait_for(lambda: in_app_notifications(alice), "the in-app reminder", timeout=30)
+    wait_for(smtp.received, "the reminder email", timeout=30)
+    stopped_platform.wait_quiet("every notification settled")
     assert_one_in_app_reminder(alice, task, "Call the dentist")
     [(recipients, message)] = smtp.received()
     assert recipients == ["alice@example.com"]
@@ -197,16 +214,21 @@ def test_simultaneous_reminders_notify_once_per_channel_across_a_restart(
     assert datetime.now(UTC) < due, "creating the tasks took too long for this test"
 
     if restart_at == "due-time":
-        assert eventually(lambda: datetime.now(UTC) >= due, timeout=10)
+        wait_for(lambda: datetime.now(UTC), "the reminders' due time", until=lambda t: t >= due)
     else:
-        assert eventually(lambda: in_app_notifications(alice), timeout=30)
+        wait_for(lambda: in_app_notifications(alice), "the first in-app reminder", timeout=30)
     stopped_platform.stop()
     stopped_platform.start(**smtp.env)
 
     # an email claimed but not settled at the stop is retried once its 30 s lease runs out
-    assert eventually(lambda: len(in_app_notifications(alice)) >= 30, timeout=60)
-    assert eventually(lambda: len(smtp.received()) >= 30, timeout=60)
-    time.sleep(SETTLE)
+    wait_for(
+        lambda: len(in_app_notifications(alice)),
+        "30 in-app reminders",
+        until=lambda n: n >= 30,
+        timeout=60,
+    )
+    wait_for(lambda: len(smtp.received()), "30 emails", until=lambda n: n >= 30, timeout=60)
+    stopped_platform.wait_quiet("every notification settled", timeout=90)
     notes = in_app_notifications(alice)
     assert Counter(n["task_id"] for n in notes) == Counter(list(titles))
     assert {n["status"] for n in notes} == {"sent"}

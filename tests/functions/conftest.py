@@ -15,9 +15,9 @@ import pytest
 from flask import Flask
 
 from functions.shared.settings import Settings
-from tests.functions.harness import SOURCE, context_of
-from tests.functions.servers import Webhook, webhook_server
+from tests.support.harness import SOURCE, context_of
 from tests.support.mail import Mailbox, smtp_server
+from tests.support.webhook import Webhook, webhook_server
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +19,9 @@ from functions.hub.replay import SqlReplayLog, prune
 from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
+from tests.support.tracker import Tracker
+
+pytestmark = pytest.mark.functions
 
 CE_JSON = {"Content-Type": "application/cloudevents+json"}
 
@@ -89,25 +91,19 @@ def test_the_logged_message_has_the_documented_shape(hub: Flask) -> None:
     }
 
 
-def test_concurrent_deliveries_get_consecutive_seqs_without_gaps(hub: Flask) -> None:
+def test_concurrent_deliveries_get_consecutive_seqs_without_gaps(
+    hub: Flask, track: Tracker
+) -> None:
     events = [created(task=f"t{i}") for i in range(40)]
-    chunks = [events[i::4] for i in range(4)]
-    errors: list[BaseException] = []
 
     def worker(chunk: list[Event]) -> None:
         client = hub.test_client()
-        try:
-            for event in chunk:
-                assert deliver(client, event).status_code == 200
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        for event in chunk:
+            assert deliver(client, event).status_code == 200
 
-    threads = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors
+    for i in range(4):
+        track.thread(worker, events[i::4])
+    track.join(60)
     logged = log_of(hub, "ann")
     assert [seq for seq, _, _ in logged] == list(range(1, 41))
     assert sorted(e for _, _, e in logged) == sorted(e.event_id for e in events)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import queue
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -22,22 +20,24 @@ from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
 from tests.support.asgi_server import serve_asgi
+from tests.support.tracker import Tracker
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.functions
 
 CE_JSON = {"Content-Type": "application/cloudevents+json"}
 
 
 class ServedHub:
-    """The hub's ASGI front (WebSockets and the Flask side) served by uvicorn; every
-    client, raw socket and thread a test opens through it is closed by `stop()`."""
+    """The hub's ASGI front (WebSockets and the Flask side) served by uvicorn; its clients,
+    sockets and threads belong to `track`, which closes them before the server stops."""
 
-    def __init__(self, settings: Settings, stack: ExitStack) -> None:
+    def __init__(self, settings: Settings, stack: ExitStack, track: Tracker) -> None:
         self.app = create_app(settings)
+        self.track = track
         ctx = context(self.app)
         asgi = front(self.app, [ctx.get(AsgiParts)], start=ctx.start, stop=ctx.stop)
         self.served = stack.enter_context(serve_asgi(asgi, settings))
-        self.clients: list[websocket.WebSocket] = []
-        self.sockets: list[socket.socket] = []
-        self.threads: list[threading.Thread] = []
 
     @property
     def port(self) -> int:
@@ -51,32 +51,9 @@ class ServedHub:
         params = "&".join(f"{k}={v}" for k, v in query.items())
         return f"ws://127.0.0.1:{self.port}/ws/{path_user}" + (f"?{params}" if params else "")
 
-    def open(self, url: str, **options: Any) -> websocket.WebSocket:
-        """A WebSocket client that `stop()` closes, whatever the test does with it."""
-        ws = websocket.WebSocket()
-        self.clients.append(ws)
-        ws.connect(url, timeout=10, **options)
-        return ws
-
-    def open_raw(self) -> socket.socket:
-        """A plain TCP connection to the hub that `stop()` closes."""
-        raw = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-        self.sockets.append(raw)
-        return raw
-
-    def background(self, target: Callable[[], None]) -> None:
-        """Run `target` on a thread that `stop()` joins (after closing the clients)."""
-        thread = threading.Thread(target=target, daemon=True)
-        self.threads.append(thread)
-        thread.start()
-
     def connect(self, user: str, *, as_user: str | None = None, **query: Any) -> Any:
         """A client that has seen `ready` (so it is subscribed); returns (client, ready)."""
-        ws = self.open(self.url(user, **query), header=[f"X-User-Id: {as_user or user}"])
-        messages = []
-        while not messages or messages[-1]["type"] != "ready":
-            messages.append(json.loads(ws.recv()))
-        return ws, messages
+        return self.track.hub(self.served.url, user, as_user=as_user, **query)
 
     def deliver(self, event: Event, topic: str = "task-updates") -> None:
         envelope = {**event.to_cloudevent("todo"), "pubsubname": "pubsub-hub"}
@@ -85,47 +62,23 @@ class ServedHub:
         )
         assert response.get_json() == {"status": "SUCCESS"}
 
-    def stop(self) -> None:
-        for ws in self.clients:
-            close_client(ws)
-        for raw in self.sockets:
-            raw.close()
-        for thread in self.threads:
-            thread.join(10)
-
 
 @pytest.fixture
-def serve(tmp_path: Any) -> Iterator[Callable[..., ServedHub]]:
-    hubs: list[ServedHub] = []
+def serve(tmp_path: Any, track: Tracker) -> Iterator[Callable[..., ServedHub]]:
     with ExitStack() as stack:
 
         def start(**changes: Any) -> ServedHub:
             settings = Settings(data_dir=tmp_path / "data").replace(**changes)
-            hubs.append(ServedHub(settings, stack))
-            return hubs[-1]
+            return ServedHub(settings, stack, track)
 
         try:
             yield start
         finally:
-            for hub in hubs:
-                hub.stop()
+            track.close()  # the clients go before the servers
 
 
-def close_client(ws: websocket.WebSocket) -> None:
-    try:
-        if ws.connected:
-            ws.close(timeout=1)
-    except (websocket.WebSocketException, OSError):
-        pass
-    finally:
-        ws.shutdown()
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
+def count(hub: ServedHub, user: str | None = None) -> Callable[[], int]:
+    return lambda: hub.connections.count(user)
 
 
 def change(user: str, task: str = "t1", kind: str = "task.created") -> Event:
@@ -141,7 +94,7 @@ def test_refuses_the_upgrade_without_the_right_user(serve: Callable[..., ServedH
         (["X-User-Id: ann"], hub.url("ann", since="-1"), 400),
     ]:
         with pytest.raises(websocket.WebSocketBadStatusException) as failure:
-            hub.open(url, header=headers)
+            hub.track.websocket(url, header=headers)
         assert failure.value.status_code == status, (headers, url)
 
 
@@ -149,11 +102,11 @@ def test_the_user_query_parameter_is_only_for_the_embedded_mode(
     serve: Callable[..., ServedHub], tmp_path: Any
 ) -> None:
     embedded = serve()
-    ws = embedded.open(embedded.url("ann", user="ann"))
+    ws = embedded.track.websocket(embedded.url("ann", user="ann"))
     assert json.loads(ws.recv())["type"] == "ready"
     dapr = serve(mode="dapr", database_url=f"sqlite:///{tmp_path / 'hub.db'}", auto_migrate=True)
     with pytest.raises(websocket.WebSocketBadStatusException) as failure:
-        dapr.open(dapr.url("ann", user="ann"))
+        dapr.track.websocket(dapr.url("ann", user="ann"))
     assert failure.value.status_code == 401
 
 
@@ -200,13 +153,13 @@ def test_a_slow_client_is_dropped_without_stalling_the_others(
 ) -> None:
     hub = serve(hub_queue_size=4)
     quick, _ = hub.connect("ann")
-    slow = hub.open(
+    slow = hub.track.websocket(
         hub.url("ann"),
         header=["X-User-Id: ann"],
         sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)],
     )
     assert json.loads(slow.recv())["type"] == "ready"  # then it never reads again
-    wait_until(lambda: hub.connections.count("ann") == 2, "both clients")
+    wait_for(count(hub, "ann"), "both clients connected", until=lambda n: n == 2)
     big = "y" * 250_000
     seq = after_overflow = 0
     while after_overflow < 3:  # publish until the slow one overflows, then a few more
@@ -227,16 +180,16 @@ def test_dead_connections_are_pinged_and_dropped(serve: Callable[..., ServedHub]
     hub = serve(hub_ping_seconds=0.2)
     live, _ = hub.connect("ann")
     received: queue.Queue[str] = queue.Queue()
-    hub.background(lambda: received.put(live.recv()))  # recv() answers the hub's pings
-    raw = hub.open_raw()
+    hub.track.thread(lambda: received.put(live.recv()))  # recv() answers the hub's pings
+    raw = hub.track.socket(("127.0.0.1", hub.port))
     raw.sendall(
         b"GET /ws/ann HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
         b"X-User-Id: ann\r\n\r\n"
     )
     assert raw.recv(1024).startswith(b"HTTP/1.1 101")
-    wait_until(lambda: hub.connections.count("ann") == 2, "both clients")
-    wait_until(lambda: hub.connections.count("ann") == 1, "the silent client to be dropped")
+    wait_for(count(hub, "ann"), "both clients connected", until=lambda n: n == 2)
+    wait_for(count(hub, "ann"), "the silent client dropped", until=lambda n: n == 1)
     hub.deliver(change("ann"))
     assert json.loads(received.get(timeout=10))["seq"] == 1  # the answering client stayed
 
@@ -249,4 +202,4 @@ def test_close_all_says_going_away_to_every_client(serve: Callable[..., ServedHu
         opcode, data = ws.recv_data(control_frame=True)
         assert opcode == websocket.ABNF.OPCODE_CLOSE
         assert int.from_bytes(data[:2], "big") == 1001
-    wait_until(lambda: hub.connections.count() == 0, "streams to end")
+    wait_for(count(hub), "every stream ended", until=lambda n: n == 0)

@@ -9,7 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.functions.harness import Deliverer, event_data
+from tests.support.harness import Deliverer, event_data
+
+pytestmark = pytest.mark.functions
 
 ALICE = {"X-User-Id": "alice"}
 BOB = {"X-User-Id": "bob"}

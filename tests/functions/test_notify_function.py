@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,8 +14,8 @@ from functions.notify.models import DeliveryAttempt, Notification
 from functions.notify.worker import RetryWorker
 from functions.shared.events import utcnow
 from functions.shared.wiring import provided
-from tests.contract.contract import validate_event
-from tests.functions.harness import (
+from tests.support.contract import validate_event
+from tests.support.harness import (
     Deliverer,
     break_database,
     context_of,
@@ -26,8 +24,12 @@ from tests.functions.harness import (
     rows,
     status_of,
 )
-from tests.functions.servers import Webhook
 from tests.support.mail import Mailbox
+from tests.support.tracker import Tracker
+from tests.support.waiting import wait_for
+from tests.support.webhook import Webhook
+
+pytestmark = pytest.mark.functions
 
 ALICE = {"X-User-Id": "alice"}
 
@@ -112,7 +114,7 @@ def test_a_moved_reminder_notifies_again(notify: Flask, deliver: Deliverer) -> N
 
 
 def test_reminders_arriving_at_once_notify_once(
-    notify: Flask, smtp: Mailbox, webhook: tuple[str, Webhook]
+    notify: Flask, smtp: Mailbox, webhook: tuple[str, Webhook], track: Tracker
 ) -> None:
     url, hook = webhook
     choose(
@@ -124,11 +126,9 @@ def test_reminders_arriving_at_once_notify_once(
         client = Deliverer(notify.test_client(), "/events/reminders", "reminders")
         answers.append(status_of(client.dapr(event_data("reminder_due"))))
 
-    threads = [threading.Thread(target=fire) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    for _ in range(6):
+        track.thread(fire)
+    track.join(30)
     assert answers == ["SUCCESS"] * 6
     assert len(rows(notify, Notification, Notification.id)) == 3
     assert len(smtp.messages) == len(hook.bodies) == 1
@@ -306,10 +306,12 @@ def test_the_retry_worker_delivers_what_falls_due(
     worker.poll_seconds = 0.02
     worker.start()
     try:
-        deadline = time.monotonic() + 10
-        while notifications(notify)["webhook"].status != "sent":
-            assert time.monotonic() < deadline, "the worker did not retry"
-            time.sleep(0.02)
+        wait_for(
+            lambda: notifications(notify)["webhook"].status,
+            "the retry worker to send the webhook",
+            until=lambda status: status == "sent",
+            timeout=10,
+        )
     finally:
         worker.stop()
     assert len(hook.bodies) == 2

@@ -13,8 +13,8 @@ from functions.recurring.models import Series
 from functions.recurring.snapshots import NAMESPACE
 from functions.shared.settings import Settings
 from functions.todo import create_app as create_todo_app
-from tests.contract.contract import validate_event
-from tests.functions.harness import (
+from tests.support.contract import validate_event
+from tests.support.harness import (
     Deliverer,
     break_database,
     context_of,
@@ -23,6 +23,8 @@ from tests.functions.harness import (
     rows,
     status_of,
 )
+
+pytestmark = pytest.mark.functions
 
 ROOT_ID = "6f1d2c4e-8a0b-4f7e-9c3d-1a2b3c4d5e6f"
 

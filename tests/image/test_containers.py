@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from functions.launcher.binaries import MissingInfrastructure
-from functions.launcher.processes import free_port, http_ok, wait_until
+from functions.launcher.processes import free_port, http_ok
 from tests.support.image import (
     HOST_LOOPBACK,
     NETWORK,
@@ -31,6 +31,7 @@ from tests.support.image import (
     require_image,
 )
 from tests.support.plugin import infrastructure_missing
+from tests.support.waiting import WaitTimeout, wait_for
 
 pytestmark = pytest.mark.image
 
@@ -94,8 +95,8 @@ def wait_ready(app: AppContainer) -> None:
         return http_ok(app.url("/ready"))
 
     try:
-        wait_until(ready, what=f"{app.name} /ready", timeout=READY_SECONDS)
-    except TimeoutError as error:
+        wait_for(ready, f"{app.name} /ready", timeout=READY_SECONDS)
+    except WaitTimeout as error:
         pytest.fail(f"{error}\n{app.logs()}")
 
 

@@ -15,17 +15,13 @@ from typing import Any
 import pytest
 
 from functions.launcher.binaries import DaprBinaries
+from functions.launcher.render import pod_name
 from functions.launcher.selfhosted import Addresses, SelfHostedPlatform
+from tests.support.kafka import GroupLag
 from tests.support.mail import Mailbox, smtp_server
+from tests.support.quiet import Backlog, DaprBacklog, consumer_groups, wait_quiet
 from tests.support.services import KafkaBroker
-
-pytestmark = pytest.mark.integration
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/integration" in str(item.fspath):
-            item.add_marker(pytest.mark.integration)
+from tests.support.tracker import Tracker
 
 
 @pytest.fixture
@@ -67,3 +63,19 @@ def selfhosted(
     yield start
     for platform in reversed(started):
         platform.stop()
+
+
+@pytest.fixture
+def quiet(track: Tracker) -> Callable[..., Backlog]:
+    """`quiet(platform, what)` waits until `platform` owes nothing: every outbox published,
+    every consumer group of its sidecars caught up, no notification attempt to come."""
+
+    def wait(platform: SelfHostedPlatform, what: str, timeout: float = 60.0) -> Backlog:
+        pods = [
+            (m.app_id, pod_name(m.app_id, m.sidecar.http_port)) for m in platform.members.values()
+        ]
+        lag = GroupLag(platform.addresses.kafka_brokers, consumer_groups(pods))
+        probe = track.own(DaprBacklog(platform.addresses.database_url, lag))
+        return wait_quiet(probe, what, timeout)
+
+    return wait

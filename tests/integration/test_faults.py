@@ -13,10 +13,10 @@ from collections import Counter
 import pytest
 import requests
 
-from tests.contract.contract import validate_event
-from tests.integration.faults_support import (
+from tests.support.contract import validate_event
+from tests.support.envelopes import cloud_event, publish, task_payload
+from tests.support.faults import (
     audit_records,
-    cloud_event,
     crash,
     create_tasks,
     dead_letters,
@@ -26,16 +26,15 @@ from tests.integration.faults_support import (
     envelope_id,
     metric,
     outbox_pending,
-    poll,
     port_closed,
-    publish,
     ready,
-    settle,
     task_ids,
-    task_payload,
     user_session,
 )
 from tests.support.services import PostgresServer
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.integration
 
 DUE = "2027-01-04T09:00:00+01:00"
 PROBLEM_JSON = "application/problem+json"
@@ -54,7 +53,7 @@ def trail_by_task(records: list[dict]) -> dict[str, list[str]]:
 
 
 def test_writes_survive_a_broker_outage_and_every_event_reaches_every_consumer(
-    selfhosted, new_kafka_broker
+    selfhosted, new_kafka_broker, quiet
 ) -> None:
     broker = new_kafka_broker()
     # A short relay back-off cap keeps the test quick; the recovery path is the same.
@@ -68,7 +67,7 @@ def test_writes_survive_a_broker_outage_and_every_event_reaches_every_consumer(
 
     before = create_tasks(todo, user, 5)
     assert before.statuses == {201: 5}
-    poll(lambda: len(audit_records(audit, user)), lambda n: n == 5, timeout=60, what="warm-up")
+    wait_for(lambda: len(audit_records(audit, user)), "warm-up", until=lambda n: n == 5, timeout=60)
 
     broker.stop()
     # Recurring tasks, created and completed while Kafka is down: each completion must
@@ -83,14 +82,17 @@ def test_writes_survive_a_broker_outage_and_every_event_reaches_every_consumer(
 
     broker.start()
     expected = 5 + 20 * 4  # created; created, completed, recurring.task.created, next created
-    records = poll(
+    wait_for(
         lambda: audit_records(audit, user),
-        lambda r: len(r) >= expected,
+        "audit catches up after the broker returns",
+        until=lambda r: len(r) >= expected,
         timeout=120,
-        what="audit catches up after the broker returns",
     )
-    poll(lambda: outbox_pending(todo), lambda n: n == 0, timeout=60, what="outbox lag back to 0")
-    records = settle(lambda: audit_records(audit, user), 2)
+    wait_for(
+        lambda: outbox_pending(todo), "outbox lag back to 0", until=lambda n: n == 0, timeout=60
+    )
+    quiet(platform, "every event handled")
+    records = audit_records(audit, user)
 
     assert duplicates(r["event_id"] for r in records) == {}
     assert len(records) == expected
@@ -112,14 +114,14 @@ def test_writes_survive_a_broker_outage_and_every_event_reaches_every_consumer(
 
 
 @pytest.mark.parametrize("victim", ["app", "sidecar"])
-def test_a_killed_consumer_drains_its_backlog_exactly_once(selfhosted, victim: str) -> None:
+def test_a_killed_consumer_drains_its_backlog_exactly_once(selfhosted, quiet, victim: str) -> None:
     platform = selfhosted(app_ids=("todo", "audit"))
     todo, member = platform.members["todo"].url, platform.members["audit"]
     audit = member.url
     user = new_user(f"kill-{victim}")
 
     warm = create_tasks(todo, user, 1)
-    poll(lambda: len(audit_records(audit, user)), lambda n: n == 1, timeout=60, what="warm-up")
+    wait_for(lambda: len(audit_records(audit, user)), "warm-up", until=lambda n: n == 1, timeout=60)
 
     if victim == "app":
         crash(member.app)  # SIGKILL gunicorn and its worker; the sidecar keeps running
@@ -129,7 +131,7 @@ def test_a_killed_consumer_drains_its_backlog_exactly_once(selfhosted, victim: s
 
     burst = create_tasks(todo, user, 250, complete=True)  # 500 events on task-events
     assert burst.statuses == {201: 250, 200: 250}, burst.statuses
-    poll(lambda: outbox_pending(todo), lambda n: n == 0, timeout=120, what="all 500 in Kafka")
+    wait_for(lambda: outbox_pending(todo), "all 500 in Kafka", until=lambda n: n == 0, timeout=120)
     if victim == "sidecar":
         assert len(audit_records(audit, user)) == 1, "no sidecar, no delivery"
 
@@ -139,8 +141,15 @@ def test_a_killed_consumer_drains_its_backlog_exactly_once(selfhosted, victim: s
         member.sidecar.start()
 
     expected = 1 + 500
-    drain(lambda: len(audit_records(audit, user)), expected, timeout=150, stall=45)
-    records = settle(lambda: audit_records(audit, user), 3)
+    drain(
+        lambda: len(audit_records(audit, user)),
+        expected,
+        what="audit drains the backlog",
+        timeout=150,
+        stall=45,
+    )
+    quiet(platform, "the backlog drained")
+    records = audit_records(audit, user)
     assert duplicates(r["event_id"] for r in records) == {}
     if len(records) != expected:
         kept = {r["event_id"] for r in records}
@@ -160,7 +169,7 @@ def test_a_killed_consumer_drains_its_backlog_exactly_once(selfhosted, victim: s
 
 
 def test_the_same_event_twice_gives_one_record_one_notification_one_email(
-    selfhosted, mailbox
+    selfhosted, mailbox, quiet
 ) -> None:
     platform = selfhosted(app_ids=("audit", "notify"))
     audit, notify = platform.members["audit"], platform.members["notify"]
@@ -199,9 +208,9 @@ def test_the_same_event_twice_gives_one_record_one_notification_one_email(
             metric(notify.url, "todomesh_events_total", type="reminder.due", outcome="processed"),
         )
 
-    poll(outcomes, lambda o: o == (1, 1, 2), timeout=60, what="every copy handled")
-    poll(lambda: len(mailbox.received()), lambda n: n >= 1, timeout=30, what="the email")
-    settle(lambda: None, 2)
+    wait_for(outcomes, "every copy handled", until=lambda o: o == (1, 1, 2), timeout=60)
+    wait_for(lambda: len(mailbox.received()), "the email", until=lambda n: n >= 1, timeout=30)
+    quiet(platform, "every copy handled and every email settled")
 
     records = audit_records(audit.url, user)
     assert [(r["event_id"], r["event_type"]) for r in records] == [(created["id"], "task.created")]
@@ -213,7 +222,7 @@ def test_the_same_event_twice_gives_one_record_one_notification_one_email(
 
 
 def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on(
-    selfhosted, kafka_broker
+    selfhosted, kafka_broker, quiet
 ) -> None:
     platform = selfhosted(app_ids=("todo", "audit"))
     todo, audit = platform.members["todo"], platform.members["audit"]
@@ -222,11 +231,11 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on
         created = http.post(f"{todo.url}/api/tasks", json={"title": "poisoned"}, timeout=10)
         assert created.status_code == 201
         task_id = created.json()["id"]
-        poll(
+        wait_for(
             lambda: len(audit_records(audit.url, user, task_id)),
-            lambda n: n == 1,
+            "the task's creation in the audit trail",
+            until=lambda n: n == 1,
             timeout=60,
-            what="the task's creation in the audit trail",
         )
 
         # Three kinds of poison on the task's own partition key: an unknown major
@@ -247,13 +256,14 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on
         done = http.post(f"{todo.url}/api/tasks/{task_id}/complete", timeout=10)
         assert done.status_code == 200
 
-    records = poll(
+    records = wait_for(
         lambda: audit_records(audit.url, user, task_id),
-        lambda r: len(r) >= 3,
+        "the events behind the poison reach the audit trail",
+        until=lambda r: len(r) >= 3,
         timeout=90,
-        what="the events behind the poison reach the audit trail",
     )
     poison_ids = {envelope["id"] for envelope in poison}
+    quiet(platform, "the poison dead-lettered")
     letters = dead_letters(kafka_broker.bootstrap, poison_ids, timeout=60)
     assert Counter(envelope_id(r) for r in letters) == dict.fromkeys(poison_ids, 1)
     for letter in letters:
@@ -266,11 +276,11 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on
     assert metric(audit.url, "todomesh_events_dropped_total") == 3
 
     # todo keeps each dead letter (its daprd subscribes to task-events-dlq) ...
-    kept = poll(
+    kept = wait_for(
         lambda: kept_letters(todo.url, poison_ids),
-        lambda found: len(found) == 3,
+        "todo keeps the three dead letters",
+        until=lambda found: len(found) == 3,
         timeout=60,
-        what="todo keeps the three dead letters",
     )
     assert {(k["topic"], k["partition_key"], k["state"]) for k in kept} == {
         ("task-events-dlq", task_id, "dead")
@@ -281,11 +291,11 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on
         f"{todo.url}/api/admin/dead-letters/{first['id']}/replay", headers=ADMIN, timeout=10
     )
     assert replayed.status_code == 202, replayed.text
-    poll(
+    wait_for(
         lambda: {k["event_id"]: k for k in kept_letters(todo.url, poison_ids)}[first["event_id"]],
-        lambda k: (k["state"], k["times_dead"], k["replays"]) == ("dead", 2, 1),
+        "the replayed poison event is dead-lettered again",
+        until=lambda k: (k["state"], k["times_dead"], k["replays"]) == ("dead", 2, 1),
         timeout=90,
-        what="the replayed poison event is dead-lettered again",
     )
     assert metric(audit.url, "todomesh_events_dropped_total") == 4
     assert not poison_ids & {r["event_id"] for r in audit_records(audit.url, user, task_id)}
@@ -298,7 +308,7 @@ def kept_letters(todo_url: str, event_ids: set[str]) -> list[dict]:
 
 
 def test_a_database_outage_answers_503_and_the_api_recovers_without_a_restart(
-    selfhosted,
+    selfhosted, quiet
 ) -> None:
     with PostgresServer() as database:
         platform = selfhosted(database_url=database.url, app_ids=("todo", "audit"))
@@ -327,20 +337,23 @@ def test_a_database_outage_answers_503_and_the_api_recovers_without_a_restart(
 
         database.start()
         # No restart: the same processes reconnect on their own.
-        poll(lambda: ready(todo.url)[0], lambda s: s == 200, timeout=30, what="todo ready again")
+        wait_for(
+            lambda: ready(todo.url)[0], "todo ready again", until=lambda s: s == 200, timeout=30
+        )
         after = create_tasks(todo.url, user, 3)
         assert after.statuses == {201: 3}
         with user_session(user) as http:
             done = http.post(f"{todo.url}/api/tasks/{before.created[0]}/complete", timeout=10)
             assert done.status_code == 200
 
-        records = poll(
+        wait_for(
             lambda: audit_records(audit.url, user),
-            lambda r: len(r) >= 7,
+            "audit records every committed change",
+            until=lambda r: len(r) >= 7,
             timeout=60,
-            what="audit records every committed change",
         )
-        records = settle(lambda: audit_records(audit.url, user), 1)
+        quiet(platform, "every committed change handled")
+        records = audit_records(audit.url, user)
         assert duplicates(r["event_id"] for r in records) == {}
         trail = trail_by_task(records)
         assert trail[before.created[0]] == ["task.created", "task.completed"]

@@ -5,8 +5,6 @@ Run: python -m pytest tests/integration/test_infra.py -m integration -p tests.su
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -14,15 +12,17 @@ from typing import Any
 
 import pytest
 import requests
-from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer
+from confluent_kafka import ConsumerGroupState, Producer
 from confluent_kafka.admin import AdminClient
 from sqlalchemy import create_engine, text
 
-from functions.launcher.processes import free_port, wait_until
+from functions.launcher.processes import free_port
 from functions.launcher.render import pod_name, render_resources, write_secrets_file
 from tests.support.envelopes import cloud_event, publish
+from tests.support.kafka import Record, TopicReader
 from tests.support.services import Daprd, Scheduler
 from tests.support.stub_app import StubApp
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -60,26 +60,15 @@ def resources(
 
 
 def consume_until(
-    bootstrap: str, topic: str, found: Callable[[Message], bool], timeout: float = 30.0
-) -> Message:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{uuid.uuid4()}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
-    deadline = time.monotonic() + timeout
+    bootstrap: str, topic: str, found: Callable[[Record], bool], timeout: float = 30.0
+) -> Record:
+    """The first record on `topic` (read from its start) that `found` accepts."""
+    reader = TopicReader(bootstrap, [topic])
     try:
-        while time.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is not None and message.error() is None and found(message):
-                return message
+        reader.wait_for(lambda r: any(map(found, r.records)), f"a record on {topic}", timeout)
+        return next(record for record in reader.records if found(record))
     finally:
-        consumer.close()
-    raise TimeoutError(f"no matching record on {topic} within {timeout:.0f}s")
+        reader.close()
 
 
 def wait_for_subscriptions(sidecar: Daprd, expected: set[tuple[str, str]]) -> None:
@@ -87,7 +76,7 @@ def wait_for_subscriptions(sidecar: Daprd, expected: set[tuple[str, str]]) -> No
         subs = sidecar.metadata().get("subscriptions") or []
         return {(s["pubsubname"], s["topic"]) for s in subs} >= expected
 
-    wait_until(loaded, what=f"{sidecar.app_id} subscriptions", timeout=30, process=sidecar.process)
+    wait_for(loaded, f"{sidecar.app_id} subscriptions", timeout=30, process=sidecar.process)
 
 
 def test_postgres_answers_select_1(postgres_url: str) -> None:
@@ -107,8 +96,8 @@ def test_kafka_produce_consume_roundtrip(kafka_bootstrap: str) -> None:
     assert producer.flush(30) == 0
     assert errors == [None]
 
-    message = consume_until(kafka_bootstrap, topic, lambda m: m.value() == value)
-    assert message.key() == b"task-1"
+    record = consume_until(kafka_bootstrap, topic, lambda r: r.value == value)
+    assert record.key == b"task-1"
 
 
 @pytest.mark.parametrize("app_id", sorted(COMPONENTS))
@@ -136,7 +125,7 @@ def test_hub_sidecar_has_a_consumer_group_of_its_own(
             [future] = admin.describe_consumer_groups([group]).values()
             return bool(future.result(10).state == ConsumerGroupState.STABLE)
 
-        wait_until(stable, what=f"consumer group {group}", timeout=30, process=hub.process)
+        wait_for(stable, f"consumer group {group}", timeout=30, process=hub.process)
 
 
 def test_secret_store_serves_the_database_url(
@@ -160,9 +149,9 @@ def test_publish_lands_in_kafka_with_the_partition_key(
     event = cloud_event("task.created", "k", "alice", {})
     publish(sidecar.http_port, "task-events", event, key="k")
 
-    message = consume_until(kafka_bootstrap, "task-events", lambda m: event["id"] in str(m.value()))
-    assert message.key() == b"k"
-    assert json.loads(message.value())["type"] == "task.created"  # our envelope, kept
+    record = consume_until(kafka_bootstrap, "task-events", lambda r: event["id"] in str(r.value))
+    assert record.key == b"k"
+    assert record.envelope["type"] == "task.created"  # our envelope, kept
 
 
 def test_subscription_delivers_our_cloud_event(resources: Path, start_daprd: StartDaprd) -> None:
@@ -177,7 +166,7 @@ def test_subscription_delivers_our_cloud_event(resources: Path, start_daprd: Sta
             received = app.requests_to("/events/task-events")
             return any(r.json()["id"] == event["id"] for r in received)
 
-        wait_until(delivered, what="delivery to audit's app", timeout=30, process=audit.process)
+        wait_for(delivered, "delivery to audit's app", timeout=30, process=audit.process)
 
 
 def test_daprd_connects_to_the_scheduler_and_runs_a_job(
@@ -185,9 +174,10 @@ def test_daprd_connects_to_the_scheduler_and_runs_a_job(
 ) -> None:
     with StubApp() as app:
         sidecar = start_daprd("todo", app.port, resources, scheduler_address=scheduler.address)
-        wait_until(
-            lambda: scheduler.address in str(sidecar.metadata().get("scheduler")),
-            what="daprd connected to the scheduler",
+        wait_for(
+            lambda: sidecar.metadata().get("scheduler"),
+            "daprd connected to the scheduler",
+            until=lambda connected: scheduler.address in str(connected),
             timeout=30,
         )
         job = {"dueTime": "1s", "data": {"task_id": "t1"}}

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import time
-
+import pytest
 import requests
+
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.integration
 
 
 def test_a_task_travels_through_dapr_and_kafka_to_the_audit_trail(selfhosted) -> None:
     platform = selfhosted()
     todo, audit = platform.members["todo"].url, platform.members["audit"].url
     user = {"X-User-Id": "smoke-user"}
-    created = requests.post(f"{todo}/api/tasks", json={"title": "over Kafka"}, headers=user)
+    created = requests.post(
+        f"{todo}/api/tasks", json={"title": "over Kafka"}, headers=user, timeout=10
+    )
     assert created.status_code == 201
     task_id = created.json()["id"]
-    deadline = time.monotonic() + 30
-    items: list = []
-    while time.monotonic() < deadline and not items:
-        items = requests.get(f"{audit}/api/audit/smoke-user/task/{task_id}", headers=user).json()[
-            "items"
-        ]
-        time.sleep(0.2)
+    items = wait_for(
+        lambda: requests.get(
+            f"{audit}/api/audit/smoke-user/task/{task_id}", headers=user, timeout=10
+        ).json()["items"],
+        "the task's creation in the audit trail",
+        timeout=30,
+    )
     assert [i["event_type"] for i in items] == ["task.created"]

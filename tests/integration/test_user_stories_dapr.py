@@ -1,11 +1,12 @@
-"""Issue 5: the user stories of tests/e2e/test_user_stories.py through the real stack.
+"""The user stories of tests/e2e/test_user_stories.py through the real stack.
 
 Each app runs under gunicorn with its own daprd (`todomesh up --dapr`), on PostgreSQL,
 a real Kafka, a real SMTP server and, for the Jobs API option, Dapr's scheduler.
 Besides what the apps answer, the tests read the Kafka topics back with a consumer of
-their own (kafka_reader.py) and check every record against the event contract. One
-fresh platform and database per test; the session's topics are shared, so every test
-has its own user.
+their own (tests/support/kafka.py) and check every record against the event contract.
+One fresh platform and database per test; the session's topics are shared, so every
+test has its own user. Before asserting that something came once, a test waits until
+the platform owes nothing (the `quiet` fixture) and reads the topics to their ends.
 """
 
 from __future__ import annotations
@@ -15,76 +16,59 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
-import websocket
 
 from functions.launcher.selfhosted import SelfHostedPlatform
-from tests.contract.contract import validate_event
-from tests.integration.kafka_reader import Record, TopicReader
+from tests.support.contract import validate_event
+from tests.support.kafka import Record, TopicReader
 from tests.support.mail import Mailbox
 from tests.support.platform import UserSession
+from tests.support.quiet import Backlog
 from tests.support.stories import (
     all_tasks,
     assert_one_in_app_reminder,
     changes,
     complete,
-    connect_hub,
     create,
-    eventually,
     in_app_notifications,
     occurrence,
     ok,
     rfc3339,
     seconds_from_now,
 )
+from tests.support.tracker import Tracker
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.integration
 
 log = logging.getLogger(__name__)
-SETTLE = 1.5  # seconds to give a record or message that must NOT come every chance to come
 LIFECYCLE = ["task.created", "task.updated", "task.completed", "task.deleted"]
 TASK_TOPICS = ("task-events", "task-updates")
 
 
 @pytest.fixture
-def kafka(kafka_bootstrap: str) -> Iterator[Callable[..., TopicReader]]:
+def kafka(kafka_bootstrap: str, track: Tracker) -> Callable[..., TopicReader]:
     """`kafka(*topics)` -> a reader of those topics from the start, in a fresh group."""
-    readers: list[TopicReader] = []
-
-    def open_reader(*topics: str) -> TopicReader:
-        reader = TopicReader(kafka_bootstrap, topics)
-        readers.append(reader)
-        return reader
-
-    yield open_reader
-    for reader in readers:
-        reader.close()
-
-
-@pytest.fixture
-def hub_clients() -> Iterator[Callable[..., tuple[websocket.WebSocket, list[Any]]]]:
-    """`hub_clients(hub_url, user, **query)` -> connect_hub(...); closed after the test."""
-    opened: list[websocket.WebSocket] = []
-
-    def connect(url: str, user: str, **query: Any) -> tuple[websocket.WebSocket, list[Any]]:
-        ws, messages = connect_hub(url, user, **query)
-        opened.append(ws)
-        return ws, messages
-
-    yield connect
-    for ws in opened:
-        ws.close()
+    return lambda *topics: track.own(TopicReader(kafka_bootstrap, topics))
 
 
 def new_user(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:8]}"
 
 
-def api(platform: SelfHostedPlatform, app_id: str, user: str) -> UserSession:
-    return UserSession(platform.members[app_id].url, user)
+@pytest.fixture
+def api(track: Tracker) -> Callable[[SelfHostedPlatform, str, str], UserSession]:
+    """`api(platform, app_id, user)` -> a session with one app as `user`."""
+
+    def open_session(platform: SelfHostedPlatform, app_id: str, user: str) -> UserSession:
+        return track.own(UserSession(platform.members[app_id].url, user))
+
+    return open_session
 
 
 def audit_trail(audit: UserSession, user: str, task_id: str) -> list[dict[str, Any]]:
@@ -105,21 +89,26 @@ def assert_our_envelope(record: Record, source: str) -> None:
 
 
 def records_wanted(
-    reader: TopicReader, user: str, wanted: dict[str, int], timeout: float = 30
+    reader: TopicReader,
+    user: str,
+    wanted: dict[str, int],
+    settled: Callable[[], Backlog],
+    timeout: float = 30,
 ) -> None:
-    """Wait until `user` has at least `wanted[topic]` records on each topic, then give
-    anything more every chance to arrive."""
+    """Wait until `user` has at least `wanted[topic]` records on each topic; then, once
+    the platform owes nothing (`settled`), read the topics to their ends: whatever was to
+    come has come."""
     reader.wait_for(
         lambda r: all(len(r.of_user(user, topic)) >= n for topic, n in wanted.items()),
+        f"{user}'s records {wanted}",
         timeout,
     )
-    reader.poll(SETTLE)
-    got = {topic: len(reader.of_user(user, topic)) for topic in wanted}
-    assert all(got[topic] >= n for topic, n in wanted.items()), f"{user}: {got}, want {wanted}"
+    settled()
+    reader.read_to_end()
 
 
 def test_crud_events_reach_kafka_once_keyed_by_task_and_the_audit_trail_in_order(
-    selfhosted, kafka
+    selfhosted, kafka, api, quiet
 ) -> None:
     platform = selfhosted()
     user = new_user("ann")
@@ -136,8 +125,18 @@ def test_crud_events_reach_kafka_once_keyed_by_task_and_the_audit_trail_in_order
     complete(todo, task)
     ok(todo.delete(f"/api/tasks/{task['id']}"), 204)
 
-    assert eventually(lambda: len(audit_trail(audit, user, task["id"])) >= 4, timeout=30)
-    records_wanted(reader, user, {"task-events": 4, "task-updates": 4, "reminders": 2})
+    wait_for(
+        lambda: audit_trail(audit, user, task["id"]),
+        "four records in the audit trail",
+        until=lambda trail: len(trail) >= 4,
+        timeout=30,
+    )
+    records_wanted(
+        reader,
+        user,
+        {"task-events": 4, "task-updates": 4, "reminders": 2},
+        lambda: quiet(platform, "every event delivered"),
+    )
     trail = audit_trail(audit, user, task["id"])
     assert [(r["event_type"], r["payload"]["version"]) for r in trail] == [
         (event_type, version) for version, event_type in enumerate(LIFECYCLE, 1)
@@ -165,7 +164,7 @@ def test_crud_events_reach_kafka_once_keyed_by_task_and_the_audit_trail_in_order
 
 
 def test_completing_a_daily_task_creates_the_next_occurrence_through_kafka(
-    selfhosted, kafka
+    selfhosted, kafka, api, quiet
 ) -> None:
     platform = selfhosted()
     user = new_user("ann")
@@ -187,7 +186,7 @@ def test_completing_a_daily_task_creates_the_next_occurrence_through_kafka(
     )
     assert (second["title"], second["recurrence"]) == ("Water the plants", "daily")
 
-    records_wanted(reader, user, {"task-events": 4})
+    records_wanted(reader, user, {"task-events": 4}, lambda: quiet(platform, "the series settled"))
     records = reader.of_user(user, "task-events")
     assert Counter((r.type, r.task_id) for r in records) == Counter(
         {
@@ -211,7 +210,7 @@ def test_completing_a_daily_task_creates_the_next_occurrence_through_kafka(
 
 
 def test_a_reminder_reaches_the_inbox_the_mailbox_and_the_notifications_topic(
-    selfhosted, mailbox: Mailbox, kafka
+    selfhosted, mailbox: Mailbox, kafka, api, quiet
 ) -> None:
     platform = selfhosted()
     user = new_user("ann")
@@ -226,9 +225,14 @@ def test_a_reminder_reaches_the_inbox_the_mailbox_and_the_notifications_topic(
     reader = kafka("reminders", "notifications")
     task = create(todo, title="Call the dentist", reminder_time=rfc3339(seconds_from_now(3)))
 
-    assert eventually(lambda: in_app_notifications(notify), timeout=30)
-    assert eventually(mailbox.received, timeout=30)
-    records_wanted(reader, user, {"reminders": 2, "notifications": 2})
+    wait_for(lambda: in_app_notifications(notify), "the in-app reminder", timeout=30)
+    wait_for(mailbox.received, "the reminder email", timeout=30)
+    records_wanted(
+        reader,
+        user,
+        {"reminders": 2, "notifications": 2},
+        lambda: quiet(platform, "every notification settled"),
+    )
 
     assert_one_in_app_reminder(notify, task, "Call the dentist")
     [(recipients, message)] = mailbox.received()
@@ -250,13 +254,13 @@ def test_a_reminder_reaches_the_inbox_the_mailbox_and_the_notifications_topic(
 
 
 def test_the_hub_pushes_api_changes_and_replays_what_a_client_missed(
-    selfhosted, hub_clients
+    selfhosted, api, track: Tracker
 ) -> None:
     platform = selfhosted(app_ids=("todo", "hub"))
     user = new_user("ann")
     todo, hub = api(platform, "todo", user), platform.members["hub"].url
 
-    ws, greeting = hub_clients(hub, user)
+    ws, greeting = track.hub(hub, user)
     assert [m["type"] for m in greeting] == ["ready"]
     task = create(todo, title="Buy milk")
     (first,) = changes(ws, 1)
@@ -268,7 +272,7 @@ def test_the_hub_pushes_api_changes_and_replays_what_a_client_missed(
     other = create(todo, title="Call mum")
     complete(todo, task)
 
-    again, replayed = hub_clients(hub, user, since=1)
+    again, replayed = track.hub(hub, user, since=1)
     missed = [m for m in replayed if m["type"] != "ready"]  # what the log had by then,
     missed += changes(again, 3 - len(missed))  # and the rest live, as the hub records it
     # Kafka keeps order per task (the record key), not across tasks
@@ -284,7 +288,7 @@ def test_the_hub_pushes_api_changes_and_replays_what_a_client_missed(
 
 
 def test_a_client_on_each_of_two_hub_replicas_receives_every_change(
-    selfhosted, hub_clients
+    selfhosted, api, track: Tracker, quiet
 ) -> None:
     platform = selfhosted(app_ids=("todo", "hub"))
     second_hub = platform.add_member("hub", name="hub-2")
@@ -292,7 +296,7 @@ def test_a_client_on_each_of_two_hub_replicas_receives_every_change(
     assert first_hub.url != second_hub.url
     user = new_user("ann")
     todo = api(platform, "todo", user)
-    (ws1, _), (ws2, _) = hub_clients(first_hub.url, user), hub_clients(second_hub.url, user)
+    (ws1, _), (ws2, _) = track.hub(first_hub.url, user), track.hub(second_hub.url, user)
 
     # several tasks, so that their records spread over the topic's partitions
     tasks = [create(todo, title=f"Errand {n}") for n in range(3)]
@@ -307,17 +311,20 @@ def test_a_client_on_each_of_two_hub_replicas_receives_every_change(
     assert Counter(m["task_id"] for m in got[0]) == Counter(
         {tasks[0]["id"]: 4, tasks[1]["id"]: 1, tasks[2]["id"]: 1}
     )
-    for ws in (ws1, ws2):  # nothing more, no duplicates
-        ws.settimeout(SETTLE)
-        with pytest.raises(websocket.WebSocketTimeoutException):
-            changes(ws, 1)
+    # Both hubs' groups caught up: every record was handled and queued for the clients, so
+    # a duplicate would come before the change made now.
+    quiet(platform, "both hubs caught up")
+    last = create(todo, title="Last errand")
+    for ws in (ws1, ws2):
+        (next_change,) = changes(ws, 1)
+        assert (next_change["seq"], next_change["task_id"]) == (7, last["id"])
 
 
 _JOB_CALL = re.compile(r'"POST /job/reminder-(?P<task_id>[0-9a-f-]+) HTTP/[0-9.]+" (?P<status>\d+)')
 
 
 def test_with_the_jobs_api_reminders_fire_once_each_across_a_restart_of_todo(
-    selfhosted, scheduler, kafka, record_property
+    selfhosted, scheduler, kafka, api, quiet, record_property
 ) -> None:
     platform = selfhosted(
         app_ids=("todo", "notify"), scheduler=scheduler, env={"TODOMESH_REMINDER_MODE": "jobs"}
@@ -345,21 +352,27 @@ def test_with_the_jobs_api_reminders_fire_once_each_across_a_restart_of_todo(
     log.warning("todo app restarted in %.1f s", time.monotonic() - restart_started)
     assert datetime.now(UTC) < min(reminder_times.values()), "the restart took too long"
 
-    records_wanted(reader, user, {"reminders": 6}, timeout=40)
-    # every chance for a second firing: the 5 s sweep (kept as a safety net) runs meanwhile
-    reader.poll((max(reminder_times.values()) - datetime.now(UTC)).total_seconds() + 6)
+    def job_calls() -> set[str]:
+        log_text = member.app.log_text()
+        return {m["task_id"] for m in _JOB_CALL.finditer(log_text) if m["status"] == "200"}
+
+    # the scheduler calls the restarted app back for each reminder; then neither a job nor
+    # the sweep (kept as a safety net) has a reminder left to fire
+    wait_for(
+        job_calls,
+        "a job callback per reminder",
+        until=lambda calls: calls == set(reminder_times),
+        timeout=40,
+    )
+    records_wanted(
+        reader, user, {"reminders": 6}, lambda: quiet(platform, "reminders fired"), timeout=40
+    )
     due = [r for r in reader.of_user(user, "reminders") if r.type == "reminder.due"]
     assert Counter(r.task_id for r in due) == Counter(list(reminder_times))  # once each
     for record in due:
         assert_our_envelope(record, "todo")
-    assert eventually(lambda: len(in_app_notifications(notify)) >= 3)
     notes = in_app_notifications(notify)
     assert Counter(n["task_id"] for n in notes) == Counter(list(reminder_times))
-
-    # the scheduler called the restarted app back for each reminder
-    log_text = member.app.log_text()
-    calls = {m["task_id"] for m in _JOB_CALL.finditer(log_text) if m["status"] == "200"}
-    assert calls == set(reminder_times)
 
     delays = sorted(
         (datetime.fromisoformat(r.data["timestamp"]) - reminder_times[r.task_id]).total_seconds()

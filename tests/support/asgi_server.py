@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,6 +12,7 @@ import uvicorn
 
 from functions.serving import uvicorn_options
 from functions.shared.settings import Settings
+from tests.support.waiting import wait_for
 
 
 class Served:
@@ -37,11 +37,14 @@ def serve_asgi(app: Any, settings: Settings | None = None) -> Iterator[Served]:
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
+        wait_for(
+            lambda: (server.started, thread.is_alive()),
+            "uvicorn started",
+            until=lambda state: state[0] or not state[1],
+            timeout=30,
+            interval=0.01,
+        )
+        assert server.started, "uvicorn stopped before it started"
         yield Served(server, listener.getsockname()[1])
     finally:
         server.should_exit = True

@@ -1,8 +1,10 @@
-"""The embedded platform as a real process: `todomesh dev` on a free port."""
+"""The embedded platform as a real process: `todomesh dev` on a free port, and what the
+end-to-end tests read from it (the audit trail, the consumers' counters)."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -10,11 +12,15 @@ from typing import Any
 
 import requests
 
-from functions.launcher.processes import ManagedProcess, free_port, wait_until
+from functions.launcher.processes import ManagedProcess, free_port
+from tests.support.quiet import Backlog, embedded_backlog, wait_quiet
+from tests.support.stories import ok
+from tests.support.waiting import wait_for
 
 
 class PlatformProcess:
-    """`todomesh dev --port <free> --data-dir <dir>`; restartable on the same data."""
+    """`todomesh dev --port <free> --data-dir <dir>`; restartable on the same data. The
+    sessions `api()` hands out are closed by `close_sessions()` (the fixtures call it)."""
 
     def __init__(
         self, data_dir: Path, *, env: dict[str, str] | None = None, threads: int = 64
@@ -35,6 +41,7 @@ class PlatformProcess:
             str(threads),
         ]
         self.process = ManagedProcess(argv, log_file=data_dir.parent / "platform.log", env=self.env)
+        self.sessions: dict[str, UserSession] = {}
 
     @property
     def url(self) -> str:
@@ -43,7 +50,7 @@ class PlatformProcess:
     def start(self, **env: str) -> PlatformProcess:
         self.process.env = {**self.env, **env}
         self.process.start()
-        wait_until(self._ready, what="todomesh dev", timeout=60, process=self.process)
+        wait_for(self._ready, "todomesh dev ready", timeout=60, process=self.process)
         return self
 
     def _ready(self) -> bool:
@@ -62,7 +69,7 @@ class PlatformProcess:
         self.process.stop()
 
     def wait_exit(self, timeout: float = 30.0) -> None:
-        wait_until(lambda: not self.process.alive, what="platform exit", timeout=timeout)
+        wait_for(lambda: not self.process.alive, "the platform to exit", timeout=timeout)
         if self.process.pid:
             try:  # the worker may outlive a crashed arbiter for a moment
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -71,7 +78,20 @@ class PlatformProcess:
         self.process.stop()
 
     def api(self, user: str) -> UserSession:
-        return UserSession(self.url, user)
+        """requests as `user`: one session per user, kept until `close_sessions()`."""
+        if user not in self.sessions:
+            self.sessions[user] = UserSession(self.url, user)
+        return self.sessions[user]
+
+    def close_sessions(self) -> None:
+        sessions, self.sessions = self.sessions, {}
+        for session in sessions.values():
+            session.close()
+
+    def wait_quiet(self, what: str, timeout: float = 60.0) -> Backlog:
+        """Wait until the platform owes nothing: every outbox published, every delivery of
+        the runtime settled, no notification attempt to come (tests/support/quiet.py)."""
+        return wait_quiet(lambda: embedded_backlog(self.data_dir), what, timeout)
 
 
 class UserSession(requests.Session):
@@ -85,3 +105,25 @@ class UserSession(requests.Session):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", 10)
         return super().request(method, self.base + url, *args, **kwargs)
+
+
+def audit_trail(platform: PlatformProcess, user: str, task_id: str) -> list[dict[str, Any]]:
+    return ok(platform.api(user).get(f"/api/audit/{user}/task/{task_id}"))["items"]
+
+
+def audit_types(platform: PlatformProcess, user: str, task_id: str) -> list[str]:
+    return [record["event_type"] for record in audit_trail(platform, user, task_id)]
+
+
+_METRIC = re.compile(r"^todomesh_events_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$", re.M)
+
+
+def events_handled(platform: PlatformProcess, app: str, event_type: str) -> int:
+    """How many `event_type` events `app` processed in this process (from `/metrics`)."""
+    text = requests.get(f"{platform.url}/metrics", timeout=5).text
+    wanted = {f'app="{app}"', f'type="{event_type}"', 'outcome="processed"'}
+    return sum(
+        int(float(m["value"]))
+        for m in _METRIC.finditer(text)
+        if wanted <= set(m["labels"].split(","))
+    )

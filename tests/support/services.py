@@ -22,8 +22,9 @@ from typing import Self
 import pg8000.native
 
 from functions.launcher.binaries import INFRA, kafka_libs, postgres_bin
-from functions.launcher.processes import ManagedProcess, free_port, port_open, wait_until
+from functions.launcher.processes import ManagedProcess, free_port, port_open
 from functions.launcher.sidecars import Daprd, Scheduler
+from tests.support.waiting import wait_for
 
 __all__ = ["Daprd", "KafkaBroker", "PostgresServer", "Scheduler"]
 
@@ -86,7 +87,7 @@ class PostgresServer(_Server):
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb()
         self.process.start()
-        wait_until(self._accepts, what=f"postgres :{self.port}", process=self.process)
+        wait_for(self._accepts, f"postgres :{self.port} ready", timeout=60, process=self.process)
         self._create_database()
 
     def stop(self) -> None:
@@ -154,7 +155,7 @@ class KafkaBroker(_Server):
         self._configure()
         self._log_offset = len(self.process.log_text())
         self.process.start()
-        wait_until(self._ready, what=f"kafka {self.bootstrap}", process=self.process)
+        wait_for(self._ready, f"kafka {self.bootstrap} ready", timeout=60, process=self.process)
 
     def stop(self) -> None:
         self.process.stop(signal.SIGTERM, timeout=60)  # controlled shutdown

@@ -2,30 +2,21 @@
 self-hosted Dapr tier (tests/integration).
 
 They talk HTTP to one app through a `requests.Session` whose base URL and user are
-set (tests/support/platform.py `UserSession`), and WebSocket to a hub at an HTTP
-base URL; nothing here knows which mode serves them.
+set (tests/support/platform.py `UserSession`), and read the changes a hub client
+(tests/support/tracker.py `Tracker.hub`) receives; nothing here knows which mode
+serves them.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 import websocket
 
-
-def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Poll `check` until it returns something truthy or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
+from tests.support.waiting import wait_for
 
 
 def ok(response: requests.Response, status: int = 200) -> Any:
@@ -90,30 +81,9 @@ def occurrence(
             if t["parent_task_id"] == root["id"] and t["occurrence"] == number
         ]
 
-    instances = eventually(found, timeout=timeout)
-    assert len(instances) == 1, f"occurrence {number} of {root['id']}: {found()}"
+    instances = wait_for(found, f"occurrence {number} of {root['id']}", timeout=timeout)
+    assert len(instances) == 1, f"occurrence {number} of {root['id']}: {instances}"
     return instances[0]
-
-
-def connect_hub(
-    base_url: str, user: str, **query: Any
-) -> tuple[websocket.WebSocket, list[dict[str, Any]]]:
-    """A subscribed client of the hub at `base_url` (it has seen `ready`) and what came
-    up to `ready`, inclusive."""
-    suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-    ws = websocket.create_connection(
-        f"{base_url.replace('http', 'ws', 1)}/ws/{user}{suffix}",
-        header=[f"X-User-Id: {user}"],
-        timeout=20,
-    )
-    try:
-        messages = [json.loads(ws.recv())]
-        while messages[-1]["type"] != "ready":
-            messages.append(json.loads(ws.recv()))
-    except BaseException:
-        ws.close()
-        raise
-    return ws, messages
 
 
 def changes(ws: websocket.WebSocket, count: int) -> list[dict[str, Any]]:

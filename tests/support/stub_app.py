@@ -1,14 +1,17 @@
-"""A tiny HTTP app that records what a sidecar sends it and acknowledges everything."""
+"""A tiny HTTP app that records what a sidecar sends it and acknowledges everything.
+
+Use it as a context manager: its server thread is joined on the way out."""
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
+
+from tests.support.waiting import wait_for
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class StubApp:
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server.daemon_threads = False  # server_close() joins the handler threads
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -41,14 +44,16 @@ class StubApp:
             return [r for r in self.received if r.path.split("?")[0] == path]
 
     def wait_for(self, path: str, timeout: float = 30.0) -> Received:
-        """The first request to `path`, polled until `timeout`."""
-        deadline = time.monotonic() + timeout
-        while not (found := self.requests_to(path)):
-            if time.monotonic() > deadline:
-                seen = sorted({r.path for r in self.received})
-                raise TimeoutError(f"no request to {path} in {timeout:.0f}s; saw {seen}")
-            time.sleep(0.1)
-        return found[0]
+        """The first request to `path`; raises naming the paths requested meanwhile."""
+
+        def paths() -> list[str]:
+            with self._lock:
+                return sorted({r.path for r in self.received})
+
+        wait_for(
+            paths, f"a request to {path}", until=lambda _: self.requests_to(path), timeout=timeout
+        )
+        return self.requests_to(path)[0]
 
     def __enter__(self) -> Self:
         self._thread.start()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
 from functions.hub.connections import Connection, Connections
 from functions.hub.replay import Message
+from tests.support.tracker import Tracker
 
 
 def msg(user: str, seq: int) -> Message:
@@ -50,14 +50,12 @@ def test_a_slow_connection_is_dropped_and_asked_to_close() -> None:
     asyncio.run(scenario())
 
 
-def test_publish_from_another_thread_reaches_the_loop() -> None:
+def test_publish_from_another_thread_reaches_the_loop(track: Tracker) -> None:
     async def scenario() -> None:
         hub = Connections(queue_size=4)
         async with hub.connect("ann") as conn:
-            thread = threading.Thread(target=hub.publish, args=(msg("ann", 1),))
-            thread.start()
+            track.thread(hub.publish, msg("ann", 1))
             assert await asyncio.wait_for(conn.take(), 5) == msg("ann", 1)
-            thread.join()
 
     asyncio.run(scenario())
 
@@ -85,8 +83,12 @@ def test_goodbye_waits_for_the_streams_to_end() -> None:
                 ended.append(conn.close_code)
 
         task = asyncio.ensure_future(stream())
-        while hub.count() == 0:
-            await asyncio.sleep(0)
+
+        async def connected() -> None:
+            while hub.count() == 0:
+                await asyncio.sleep(0)  # let the stream run up to its take()
+
+        await asyncio.wait_for(connected(), 5)
         assert await hub.goodbye(timeout=5) == 1
         assert ended == [1001]
         await task

@@ -76,9 +76,18 @@ async def serve(ws: FakeSocket, conn: Connection, log: FakeLog, since: int | Non
         raise stream.exception()  # type: ignore[misc]
 
 
-async def sent(ws: FakeSocket, count: int) -> None:
-    while len(ws.sent) < count:
-        await asyncio.sleep(0)
+async def sent(ws: FakeSocket, count: int, timeout: float = 5.0) -> None:
+    """Let the stream run until it has sent `count` messages; fail after `timeout`."""
+
+    async def enough() -> None:
+        while len(ws.sent) < count:
+            await asyncio.sleep(0)  # let the stream run
+
+    try:
+        await asyncio.wait_for(enough(), timeout)
+    except TimeoutError:
+        message = f"{count} messages sent: not after {timeout:g} s; sent {ws.sent}"
+        raise AssertionError(message) from None
 
 
 def test_replays_after_since_in_pages_then_says_ready() -> None:

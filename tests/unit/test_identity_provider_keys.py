@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import stat
-import threading
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from functions.identity.tokens import DEFAULT_ISSUER
 from functions.shared.identity import TokenError, verifier_from_settings
 from functions.shared.identity.local import identity_dir, read_issuer_record
 from functions.shared.settings import Settings
+from tests.support.tracker import Tracker
 
 RFC_7638_KEY = {
     "kty": "RSA",
@@ -44,15 +44,11 @@ def test_the_key_is_made_once_private_and_reused(tmp_path: Path) -> None:
     assert first.kid == thumbprint(first.public_jwk)
 
 
-def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+def test_processes_starting_together_agree_on_one_key(tmp_path: Path, track: Tracker) -> None:
     kids: list[str] = []
-    threads = [
-        threading.Thread(target=lambda: kids.append(load_or_create(tmp_path).kid)) for _ in range(8)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    for _ in range(8):
+        track.thread(lambda: kids.append(load_or_create(tmp_path).kid))
+    track.join()
     assert len(kids) == 8 and len(set(kids)) == 1
     assert sorted(p.name for p in identity_dir(tmp_path).iterdir()) == [
         "jwks.json",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from functions.notify.egress import BlockedAddress, is_local_host, is_public, webhook_session
-from tests.functions.servers import webhook_server
+from tests.support.webhook import webhook_server
 
 
 @pytest.mark.parametrize(

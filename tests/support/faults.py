@@ -1,4 +1,5 @@
-"""Helpers for the fault tests (test_faults.py): polling, crafted events, Kafka reads, crashes."""
+"""Helpers for the fault tests (tests/integration/test_faults.py): the apps' HTTP APIs,
+bursts of writes, dead letters read back from Kafka, crashes."""
 
 from __future__ import annotations
 
@@ -9,61 +10,33 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
 
 from functions.launcher.processes import ManagedProcess
-from tests.integration.kafka_reader import TopicReader
-from tests.support.envelopes import cloud_event, publish, task_payload
+from tests.support.kafka import TopicReader
+from tests.support.waiting import wait_for
 
-__all__ = ["cloud_event", "publish", "task_payload"]  # crafted events, re-exported
-
-T = TypeVar("T")
 HTTP_TIMEOUT = 10
 
 
-def poll(
-    fetch: Callable[[], T],
-    done: Callable[[T], bool],
-    *,
-    timeout: float,
-    what: str,
-    interval: float = 0.25,
-) -> T:
-    """Call `fetch` until `done(value)`; AssertionError naming `what` and the last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"{what}: not reached after {timeout:.0f}s; last: {value!r}"[:3000]
-            )
-        time.sleep(interval)
-
-
-def drain(count: Callable[[], int], expected: int, *, timeout: float, stall: float = 20.0) -> int:
+def drain(
+    count: Callable[[], int], expected: int, *, what: str, timeout: float, stall: float = 20.0
+) -> int:
     """Poll `count` until it reaches `expected`, stops growing for `stall` seconds (a stuck
-    or lossy consumer: fail fast, not at `timeout`), or `timeout` passes; the last count."""
+    or lossy consumer: fail fast, not at `timeout`), or `timeout` passes; the last count,
+    so that the caller can say what is missing."""
     deadline = time.monotonic() + timeout
-    last, changed = count(), time.monotonic()
-    while last < expected:
+    last = {"count": -1, "since": time.monotonic()}
+
+    def done(current: int) -> bool:
         now = time.monotonic()
-        if now > deadline or now - changed > stall:
-            break
-        time.sleep(1)
-        current = count()
-        if current != last:
-            last, changed = current, time.monotonic()
-    return last
+        if current != last["count"]:
+            last.update(count=current, since=now)
+        return current >= expected or now - last["since"] > stall or now > deadline
 
-
-def settle(fetch: Callable[[], T], seconds: float) -> T:
-    """Wait `seconds` (to prove nothing more arrives), then fetch once more."""
-    time.sleep(seconds)
-    return fetch()
+    return wait_for(count, what, until=done, timeout=timeout + 10, interval=1)
 
 
 def duplicates(values: Iterable[Any]) -> dict[Any, int]:
@@ -175,33 +148,33 @@ def create_tasks(
     return Writes([task_id for task_id, _ in results if task_id], statuses)
 
 
-# --- crafted events, published through a sidecar -----------------------------------------
+# --- Kafka ------------------------------------------------------------------------
 
 
-# --- Kafka (through the shared tests/integration/kafka_reader.py) -----------------------
-
-
-def dead_letters(bootstrap: str, ids: set[str], *, timeout: float, settle_s: float = 2) -> list:
-    """The records of `task-events-dlq` whose CloudEvent id is in `ids`: read until every id
-    is there (or `timeout`), then `settle_s` more seconds to catch extra copies."""
+def dead_letters(bootstrap: str, ids: set[str], *, timeout: float) -> list:
+    """The records of `task-events-dlq` whose CloudEvent id is in `ids`, once every id is
+    there, read to the topic's end (call it when the platform owes nothing, so that any
+    extra copy is there too)."""
     reader = TopicReader(bootstrap, ["task-events-dlq"])
     try:
 
         def mine(r: TopicReader) -> list:
             return [record for record in r.records if envelope_id(record) in ids]
 
-        reader.wait_for(lambda r: {envelope_id(x) for x in mine(r)} >= ids, timeout=timeout)
-        reader.poll(settle_s)
+        reader.wait_for(
+            lambda r: {envelope_id(x) for x in mine(r)} >= ids, f"dead letters {ids}", timeout
+        )
+        reader.read_to_end()
         return mine(reader)
     finally:
         reader.close()
 
 
-def dead_letters_of_user(bootstrap: str, user: str, *, seconds: float = 5) -> list:
-    """What `task-events-dlq` holds of `user`'s events after reading for `seconds`."""
+def dead_letters_of_user(bootstrap: str, user: str) -> list:
+    """What `task-events-dlq` holds of `user`'s events, read to its end."""
     reader = TopicReader(bootstrap, ["task-events-dlq"])
     try:
-        reader.poll(seconds)
+        reader.read_to_end()
         return reader.of_user(user)
     finally:
         reader.close()

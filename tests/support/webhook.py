@@ -40,6 +40,7 @@ def webhook_server() -> Iterator[tuple[str, Webhook]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = False  # server_close() joins the handler threads
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

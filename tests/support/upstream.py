@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from deploy_support import ROOT, missing
+
+from tests.support.deploy import ROOT, missing
 
 Schema = dict[str, Any]
 
