@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from functions.shared.settings import Settings
+from tests.support.identity import SessionIdentity, identity_settings
 from tests.support.platform import PlatformProcess
 from tests.support.tracker import Tracker
 
@@ -112,9 +113,16 @@ def fresh_database(request: pytest.FixtureRequest) -> Iterator[str]:
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Embedded-mode settings on SQLite, and the same on a fresh PostgreSQL database."""
     if request.param == "sqlite":
-        return Settings(data_dir=tmp_path / "data")
+        return identity_settings(Settings(data_dir=tmp_path / "data"))
     url = request.getfixturevalue("fresh_database")
-    return Settings(data_dir=tmp_path / "data", database_url=url)
+    return identity_settings(Settings(data_dir=tmp_path / "data", database_url=url))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_identity() -> Iterator[None]:
+    """The session's token signer (`tests.support.identity`), removed at the end."""
+    yield
+    SessionIdentity.close()
 
 
 @pytest.fixture

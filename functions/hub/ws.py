@@ -4,7 +4,7 @@ The caller shows a bearer token in one of two ways, never in the URL:
 - the subprotocols `bearer, <token>` (the hub answers `bearer`): checked before
   the upgrade, so a refusal is a problem+json response (401, 403);
 - or, after a plain upgrade, a first message `{"type": "auth", "token": ...}`
-  within `AUTH_SECONDS`: a refusal is a close with `UNAUTHORIZED` or `FORBIDDEN`.
+  within `hub_auth_seconds`: a refusal is a close with `UNAUTHORIZED` or `FORBIDDEN`.
 
 When the token expires the hub closes with `UNAUTHORIZED`; the client gets a
 fresh token and reconnects with `?since=<last seq>`, losing nothing. Each
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 UNAUTHORIZED = 4401  # no valid token (missing, bad, or expired): reconnect with a fresh one
 FORBIDDEN = 4403  # a valid token of another user
 INTERNAL_ERROR = 1011
-AUTH_SECONDS = 5.0
 Endpoint = Callable[[WebSocket], Awaitable[None]]
 
 
@@ -88,7 +87,7 @@ async def _first_message_auth(hub: Hub, websocket: WebSocket, user_id: str) -> C
     """The caller of a first `{"type": "auth", "token": ...}` message, or None once the
     socket is closed with the reason."""
     try:
-        message = await asyncio.wait_for(websocket.receive_text(), AUTH_SECONDS)
+        message = await asyncio.wait_for(websocket.receive_text(), hub.settings.hub_auth_seconds)
         body = json.loads(message)
         if not isinstance(body, dict) or body.get("type") != "auth":
             raise TokenError("missing", 'Send {"type": "auth", "token": ...} first.')

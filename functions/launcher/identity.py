@@ -1,8 +1,9 @@
 """The built-in identity provider of a self-hosted run, as a cluster would wire a real one.
 
-The todo service hosts it (`/.well-known/...`, `/oauth/...`) with its key in the
-run's folder; every other app knows only its issuer URL and fetches its key set
-over HTTP, exactly as it would from Keycloak or Dex.
+Its key is made in the run's folder before any app starts. The todo service hosts it
+(`/.well-known/...`, `/oauth/...`); every other app knows only its issuer URL and
+fetches its key set over HTTP, exactly as it would from Keycloak or Dex. A run
+without todo has the other apps read the key set from the folder instead.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from functions.identity.tokens import mint_token
+from functions.identity import IdentityProvider, ProviderConfig, mint_token
 from functions.launcher.processes import free_port
 
 HOST = "todo"
@@ -30,17 +31,22 @@ class BuiltinIdentity:
     def issuer(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def env_for(self, app_id: str) -> dict[str, str]:
+    def prepare(self) -> None:
+        """Make (or load) the provider's key, so tokens can be minted before todo starts."""
+        IdentityProvider.open(ProviderConfig(self.data_dir, self.issuer))
+
+    def env_for(self, app_id: str, hosted: bool) -> dict[str, str]:
+        """`app_id`'s identity settings; `hosted` when a todo member serves the provider."""
+        env = {"TODOMESH_TOKEN_ISSUER": self.issuer}
         if app_id == HOST:
             return {
+                **env,
                 "TODOMESH_SERVE_IDENTITY": "true",
-                "TODOMESH_TOKEN_ISSUER": self.issuer,
                 "TODOMESH_DATA_DIR": str(self.data_dir),
             }
-        return {
-            "TODOMESH_TOKEN_ISSUER": self.issuer,
-            "TODOMESH_JWKS_URL": f"{self.issuer}/.well-known/jwks.json",
-        }
+        if hosted:
+            return {**env, "TODOMESH_JWKS_URL": f"{self.issuer}/.well-known/jwks.json"}
+        return {**env, "TODOMESH_DATA_DIR": str(self.data_dir)}
 
     def token(self, user: str, *, admin: bool = False, ttl: int = 3600) -> str:
         """A token the running platform accepts (after its todo service has started)."""

@@ -101,6 +101,7 @@ class SelfHostedPlatform:
             smtp_host=self.addresses.smtp_host,
             smtp_port=self.addresses.smtp_port,
         )
+        self.identity.prepare()
         settings = Settings(database_url=self.addresses.database_url)
         for app_id in APP_IDS:
             engine = make_engine(settings, app_id)
@@ -154,7 +155,7 @@ class SelfHostedPlatform:
             "PORT": str(port),
             "TODOMESH_MODE": "dapr",
             "DAPR_HTTP_PORT": str(sidecar.http_port),
-            **self.identity.env_for(app_id),
+            **self.identity.env_for(app_id, hosted=HOST in self.app_ids),
             **self.env,
             **token,
         }

@@ -72,6 +72,9 @@ class TaskSnapshot:
         occurrence = payload.get("occurrence")
         if occurrence is not None and (not isinstance(occurrence, int) or occurrence < 1):
             raise PoisonEvent(f"occurrence {occurrence!r} is not a positive integer")
+        repeat_from = "completion" if payload.get("repeat_from") == "completion" else "due"
+        fields = {name: payload.get(name) for name in COPIED}
+        fields.update(all_day=payload.get("all_day") is True, repeat_from=repeat_from)
         return cls(
             id=payload["id"],
             user_id=payload["user_id"],
@@ -81,9 +84,9 @@ class TaskSnapshot:
             timezone=payload.get("timezone") or None,
             parent_task_id=payload.get("parent_task_id") or None,
             occurrence=occurrence or (1 if payload.get("recurrence") else 0),
-            fields={name: payload.get(name) for name in COPIED},
+            fields=fields,
             completed_at=payload_moment(payload, "completed_at"),
-            repeat_from="completion" if payload.get("repeat_from") == "completion" else "due",
+            repeat_from=repeat_from,
         )
 
 

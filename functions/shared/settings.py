@@ -56,6 +56,7 @@ class Settings:
     hub_retention_seconds: int = 7 * 24 * 3600
     hub_ping_seconds: float = 25.0
     hub_queue_size: int = 256
+    hub_auth_seconds: float = 5.0  # for the first {"type": "auth"} message of a WebSocket
     # Identity (docs/identity.md): keys by OpenID discovery of `oidc_issuer`, or from
     # `jwks_url` (then `iss` must be `token_issuer`, else `oidc_issuer`); with neither,
     # the built-in provider's keys in <data_dir>/identity/ and its issuer.

@@ -21,11 +21,12 @@ from functions.todo.models import DeadLetter
 from tests.support.api import Api
 from tests.support.envelopes import cloud_event
 from tests.support.harness import break_database, context_of
+from tests.support.identity import As
 
 pytestmark = pytest.mark.api
 
 LETTERS = "/api/admin/dead-letters"
-ADMIN = {"X-User-Role": "admin"}
+ADMIN = As("root", admin=True)
 # What daprd adds when it delivers; a replay must not carry it back.
 DAPR_FIELDS = {"pubsubname": "pubsub", "topic": "task-events-dlq", "traceid": "00-ab-cd-01"}
 

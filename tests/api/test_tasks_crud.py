@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import Api, types_on
+from tests.support.identity import As
 
 pytestmark = pytest.mark.api
 
@@ -22,7 +23,7 @@ def test_create_answers_201_with_location_etag_and_the_task(alice: Api, client) 
             "tags": ["work", "q3", "work"],
             "due_date": "2027-01-31T09:00:00+01:00",
         },
-        headers={"X-User-Id": "alice"},
+        headers=As("alice"),
     )
     assert response.status_code == 201
     task = response.get_json()
@@ -51,7 +52,7 @@ def test_create_emits_task_created_on_both_topics_keyed_by_task(alice: Api, outb
     data = envelope["data"]
     assert data["event_id"] == envelope["id"]
     assert data["event_type"] == "task.created"
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert data["task_id"] == task["id"]
     assert data["user_id"] == "alice"
     assert data["payload"] == task

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import Api
+from tests.support.identity import As
 
 pytestmark = pytest.mark.api
 
@@ -28,11 +29,12 @@ def test_invalid_json_is_400(alice: Api, outbox) -> None:
     assert outbox() == []
 
 
-def test_missing_user_is_401(client) -> None:
+def test_a_call_without_a_token_is_401(client) -> None:
     response = client.get("/api/tasks")
     assert response.status_code == 401
     assert response.content_type == PROBLEM
-    assert "X-User-Id" in response.get_json()["detail"]
+    assert "bearer token" in response.get_json()["detail"]
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="todomesh"'
 
 
 @pytest.mark.parametrize(
@@ -104,7 +106,7 @@ def test_unknown_id_is_404_problem(alice: Api) -> None:
 
 def test_unknown_route_and_wrong_method_are_problems(alice: Api) -> None:
     assert alice.get("/api/nothing").content_type == PROBLEM
-    response = alice.client.put("/api/tasks", headers={"X-User-Id": "alice"})
+    response = alice.client.put("/api/tasks", headers=As("alice"))
     assert response.status_code == 405
     assert response.content_type == PROBLEM
     assert "POST" in response.headers["Allow"]

@@ -39,12 +39,13 @@ from tests.support.contract import (
     validate_event,
 )
 from tests.support.envelopes import cloud_event, task_payload
+from tests.support.identity import As, identity_settings
 
 pytestmark = pytest.mark.contract
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE = "https://todomesh.dev/contracts/schemas/"
-USER = {"X-User-Id": "alice"}
+USER = As("alice")
 
 
 def _refs(node: Any) -> Iterator[str]:
@@ -127,6 +128,7 @@ def test_channels_are_the_topics_and_their_dead_letter_topics() -> None:
         "task.updated",
         "task.completed",
         "task.deleted",
+        "task.reopened",
         "recurring.task.created",
     }
     assert channel_types()["task-updates"] == {
@@ -134,6 +136,7 @@ def test_channels_are_the_topics_and_their_dead_letter_topics() -> None:
         "task.updated",
         "task.completed",
         "task.deleted",
+        "task.reopened",
     }
 
 
@@ -255,7 +258,7 @@ def test_validate_event_checks_the_topic_and_the_key() -> None:
 
 @pytest.fixture
 def todo_app(tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(Settings(data_dir=tmp_path))
+    app = create_app(identity_settings(Settings(data_dir=tmp_path)))
     yield app
     context(app).stop()
 

@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 from functions.shared.settings import Settings
 from functions.shared.wiring import context
 from functions.todo import OPENAPI, create_app
+from tests.support.identity import As
 
 pytestmark = pytest.mark.contract
 
@@ -28,10 +29,10 @@ DOC_URI = "urn:todomesh:todo:openapi"
 DOCUMENT: dict[str, Any] = json.loads(OPENAPI.read_text(encoding="utf-8"))
 REGISTRY = Registry().with_resource(DOC_URI, Resource(DOCUMENT, DRAFT202012))
 FORMATS = Draft202012Validator.FORMAT_CHECKER
-USER = {"X-User-Id": "alice"}
+USER = As("alice")
 METHODS = ("get", "put", "post", "delete", "patch")
 TASKS, TASK, COMPLETE = "/api/tasks", "/api/tasks/{task_id}", "/api/tasks/{task_id}/complete"
-ADMIN = {**USER, "X-User-Role": "admin"}
+ADMIN = As("alice", admin=True)
 LETTERS = "/api/admin/dead-letters"
 REPLAY, REPLAY_ALL = f"{LETTERS}/{{letter_id}}/replay", f"{LETTERS}/replay"
 

@@ -11,22 +11,28 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
+from functions.identity import mint_token
 from functions.runtime.platform import Platform
 from functions.shared.settings import Settings
 from tests.support.envelopes import cloud_event
+from tests.support.identity import TEST_ISSUER, TEST_WRITE_LIMIT
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
-ADMIN = {"X-User-Id": "root", "X-User-Role": "admin"}
-
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Platform]:
-    embedded = Platform(Settings(data_dir=tmp_path / "data"))
+    settings = Settings(data_dir=tmp_path / "data", token_issuer=TEST_ISSUER)
+    embedded = Platform(settings.replace(rate_limit_writes=TEST_WRITE_LIMIT))
     embedded.start()
     yield embedded
     embedded.stop()
+
+
+def bearer(platform: Platform, user: str, admin: bool = False) -> dict[str, str]:
+    """A token of the platform's own provider (it made its key in its data directory)."""
+    return {"Authorization": f"Bearer {mint_token(platform.settings.data_dir, user, admin)}"}
 
 
 def poison_event() -> dict[str, Any]:
@@ -39,11 +45,12 @@ def test_a_dropped_event_is_kept_by_todo_and_a_replay_sends_it_round_again(
     platform: Platform,
 ) -> None:
     client = Client(platform.wsgi)
+    admin = bearer(platform, "root", admin=True)
     poison = poison_event()
     platform.broker.publish("pubsub", "task-events", poison, poison["subject"])
 
     def dead(times: int) -> Any:
-        items = client.get("/api/admin/dead-letters", headers=ADMIN).get_json()["items"]
+        items = client.get("/api/admin/dead-letters", headers=admin).get_json()["items"]
         return (
             items
             if items and items[0]["state"] == "dead" and items[0]["times_dead"] == times
@@ -54,7 +61,7 @@ def test_a_dropped_event_is_kept_by_todo_and_a_replay_sends_it_round_again(
     assert (letter["topic"], letter["event_id"]) == ("task-events-dlq", poison["id"])
     assert letter["partition_key"] == poison["subject"]
 
-    replayed = client.post(f"/api/admin/dead-letters/{letter['id']}/replay", headers=ADMIN)
+    replayed = client.post(f"/api/admin/dead-letters/{letter['id']}/replay", headers=admin)
     assert replayed.status_code == 202
 
     # Published again on task-events, dropped again by audit, back in todo's keeping.
@@ -62,5 +69,5 @@ def test_a_dropped_event_is_kept_by_todo_and_a_replay_sends_it_round_again(
     assert (back["id"], back["replays"]) == (letter["id"], 1)
     published = [m.envelope["id"] for m in platform.broker.messages("task-events")]
     assert published == [poison["id"], poison["id"]]
-    trail = client.get("/api/audit/alice", headers={"X-User-Id": "alice"}).get_json()
+    trail = client.get("/api/audit/alice", headers=bearer(platform, "alice")).get_json()
     assert trail["items"] == []

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 def hub(platform: PlatformProcess, track: Tracker) -> Callable[..., tuple[Any, list[Any]]]:
     """`hub(user, **query)`: a subscribed client of the platform's hub (it has seen `ready`)
     and what came up to `ready`, inclusive; closed after the test."""
-    return lambda user, **query: track.hub(platform.url, user, **query)
+    return lambda user, **query: track.hub(platform.url, user, platform.token(user), **query)
 
 
 def call(platform: PlatformProcess, user: str, method: str, path: str, **kwargs: Any) -> Any:

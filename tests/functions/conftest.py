@@ -16,6 +16,7 @@ from flask import Flask
 
 from functions.shared.settings import Settings
 from tests.support.harness import SOURCE, context_of
+from tests.support.identity import identity_settings
 from tests.support.mail import Mailbox, smtp_server
 from tests.support.webhook import Webhook, webhook_server
 
@@ -35,7 +36,10 @@ def function_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     ):
         monkeypatch.delenv(name, raising=False)
     data_dir = tmp_path / "data"
+    settings = identity_settings(Settings(data_dir=data_dir))
     monkeypatch.setenv("TODOMESH_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("TODOMESH_TOKEN_ISSUER", str(settings.token_issuer))
+    monkeypatch.setenv("TODOMESH_RATE_LIMIT_WRITES", settings.rate_limit_writes)
     return data_dir
 
 

@@ -21,10 +21,11 @@ from tests.support.harness import (
     rows,
     status_of,
 )
+from tests.support.identity import As
 
 pytestmark = pytest.mark.functions
 
-ALICE = {"X-User-Id": "alice"}
+ALICE = As("alice")
 
 
 @pytest.fixture
@@ -275,10 +276,10 @@ def test_since_after_until_is_422(audit: Flask) -> None:
 def test_only_the_owner_or_an_admin_reads_a_trail(audit: Flask, deliver: Deliverer) -> None:
     trail(deliver, ("task.created", "2026-03-02T09:00:00Z"))
     client = audit.test_client()
-    denied = client.get("/api/audit/alice", headers={"X-User-Id": "mallory"})
+    denied = client.get("/api/audit/alice", headers=As("mallory"))
     assert denied.status_code == 403
     assert denied.mimetype == "application/problem+json"
     assert client.get("/api/audit/alice").status_code == 401
-    admin = client.get("/api/audit/alice", headers={"X-User-Id": "root", "X-User-Role": "admin"})
+    admin = client.get("/api/audit/alice", headers=As("root", admin=True))
     assert len(admin.get_json()["items"]) == 1
-    assert client.get("/api/audit/bob", headers={"X-User-Id": "bob"}).get_json()["items"] == []
+    assert client.get("/api/audit/bob", headers=As("bob")).get_json()["items"] == []

@@ -20,6 +20,7 @@ from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
 from tests.support.asgi_server import serve_asgi
+from tests.support.identity import SessionIdentity, identity_settings, token
 from tests.support.tracker import Tracker
 from tests.support.waiting import wait_for
 
@@ -51,9 +52,9 @@ class ServedHub:
         params = "&".join(f"{k}={v}" for k, v in query.items())
         return f"ws://127.0.0.1:{self.port}/ws/{path_user}" + (f"?{params}" if params else "")
 
-    def connect(self, user: str, *, as_user: str | None = None, **query: Any) -> Any:
+    def connect(self, user: str, **query: Any) -> Any:
         """A client that has seen `ready` (so it is subscribed); returns (client, ready)."""
-        return self.track.hub(self.served.url, user, as_user=as_user, **query)
+        return self.track.hub(self.served.url, user, token(user), **query)
 
     def deliver(self, event: Event, topic: str = "task-updates") -> None:
         envelope = {**event.to_cloudevent("todo"), "pubsubname": "pubsub-hub"}
@@ -68,7 +69,7 @@ def serve(tmp_path: Any, track: Tracker) -> Iterator[Callable[..., ServedHub]]:
     with ExitStack() as stack:
 
         def start(**changes: Any) -> ServedHub:
-            settings = Settings(data_dir=tmp_path / "data").replace(**changes)
+            settings = identity_settings(Settings(data_dir=tmp_path / "data")).replace(**changes)
             return ServedHub(settings, stack, track)
 
         try:
@@ -85,29 +86,52 @@ def change(user: str, task: str = "t1", kind: str = "task.created") -> Event:
     return Event(kind, task, user, {"id": task, "title": "x" * 10})
 
 
-def test_refuses_the_upgrade_without_the_right_user(serve: Callable[..., ServedHub]) -> None:
+def test_refuses_the_upgrade_without_the_right_token(serve: Callable[..., ServedHub]) -> None:
     hub = serve()
-    for headers, url, status in [
-        ([], hub.url("ann"), 401),
-        (["X-User-Id: bob"], hub.url("ann"), 403),
-        ([], hub.url("ann", user="bob"), 403),
-        (["X-User-Id: ann"], hub.url("ann", since="-1"), 400),
+    for protocols, url, status in [
+        (["bearer", "not-a-jwt"], hub.url("ann"), 401),
+        (["bearer", token("bob")], hub.url("ann"), 403),
+        (["bearer", token("ann")], hub.url("ann", since="-1"), 400),
     ]:
         with pytest.raises(websocket.WebSocketBadStatusException) as failure:
-            hub.track.websocket(url, header=headers)
-        assert failure.value.status_code == status, (headers, url)
+            hub.track.websocket(url, subprotocols=protocols)
+        assert failure.value.status_code == status, (protocols, url)
+        if status == 401:
+            assert failure.value.resp_headers["www-authenticate"].startswith("Bearer ")
 
 
-def test_the_user_query_parameter_is_only_for_the_embedded_mode(
-    serve: Callable[..., ServedHub], tmp_path: Any
+def test_the_hub_answers_the_bearer_subprotocol(serve: Callable[..., ServedHub]) -> None:
+    hub = serve()
+    ws, _ = hub.connect("ann")
+    assert ws.getsubprotocol() == "bearer"
+
+
+def test_a_token_can_come_as_the_first_message_but_never_in_the_url(
+    serve: Callable[..., ServedHub],
 ) -> None:
-    embedded = serve()
-    ws = embedded.track.websocket(embedded.url("ann", user="ann"))
+    hub = serve(hub_auth_seconds=0.5)
+    ws = hub.track.websocket(hub.url("ann"))
+    ws.send(json.dumps({"type": "auth", "token": token("ann")}))
     assert json.loads(ws.recv())["type"] == "ready"
-    dapr = serve(mode="dapr", database_url=f"sqlite:///{tmp_path / 'hub.db'}", auto_migrate=True)
-    with pytest.raises(websocket.WebSocketBadStatusException) as failure:
-        dapr.track.websocket(dapr.url("ann", user="ann"))
-    assert failure.value.status_code == 401
+    for first in ({"type": "auth", "token": token("bob")}, {"type": "hello"}, None):
+        ws = hub.track.websocket(hub.url("ann", access_token=token("ann"), token=token("ann")))
+        if first is not None:
+            ws.send(json.dumps(first))
+        opcode, data = ws.recv_data(control_frame=True)
+        code = int.from_bytes(data[:2], "big")
+        assert (opcode, code) == (
+            websocket.ABNF.OPCODE_CLOSE,
+            4403 if first and "token" in first else 4401,
+        )
+
+
+def test_the_hub_closes_with_4401_when_the_token_expires(serve: Callable[..., ServedHub]) -> None:
+    hub = serve()
+    short = SessionIdentity.current().token("ann", ttl=2)
+    ws, _ = hub.track.hub(hub.served.url, "ann", short)
+    opcode, data = ws.recv_data(control_frame=True)  # waits for the expiry: nothing else comes
+    assert (opcode, int.from_bytes(data[:2], "big")) == (websocket.ABNF.OPCODE_CLOSE, 4401)
+    assert b"expired" in data[2:]
 
 
 def test_changes_reach_every_client_of_the_user_and_only_them(
@@ -155,7 +179,7 @@ def test_a_slow_client_is_dropped_without_stalling_the_others(
     quick, _ = hub.connect("ann")
     slow = hub.track.websocket(
         hub.url("ann"),
-        header=["X-User-Id: ann"],
+        subprotocols=["bearer", token("ann")],
         sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)],
     )
     assert json.loads(slow.recv())["type"] == "ready"  # then it never reads again
@@ -185,7 +209,7 @@ def test_dead_connections_are_pinged_and_dropped(serve: Callable[..., ServedHub]
     raw.sendall(
         b"GET /ws/ann HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-        b"X-User-Id: ann\r\n\r\n"
+        b"Sec-WebSocket-Protocol: bearer, " + token("ann").encode() + b"\r\n\r\n"
     )
     assert raw.recv(1024).startswith(b"HTTP/1.1 101")
     wait_for(count(hub, "ann"), "both clients connected", until=lambda n: n == 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -10,11 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.harness import Deliverer, event_data
+from tests.support.identity import As
 
 pytestmark = pytest.mark.functions
 
-ALICE = {"X-User-Id": "alice"}
-BOB = {"X-User-Id": "bob"}
+ALICE = As("alice")
+BOB = As("bob")
 
 
 @pytest.fixture
@@ -36,7 +38,7 @@ def remind(notify: Flask, count: int) -> list[str]:
     return task_ids
 
 
-def titles(client: FlaskClient, query: str = "", headers: dict[str, str] = ALICE) -> list[str]:
+def titles(client: FlaskClient, query: str = "", headers: Mapping[str, str] = ALICE) -> list[str]:
     response = client.get(f"/api/notifications{query}", headers=headers)
     assert response.status_code == 200, response.get_json()
     return [item["title"] for item in response.get_json()["items"]]

@@ -24,6 +24,7 @@ from tests.support.harness import (
     rows,
     status_of,
 )
+from tests.support.identity import As
 from tests.support.mail import Mailbox
 from tests.support.tracker import Tracker
 from tests.support.waiting import wait_for
@@ -31,7 +32,7 @@ from tests.support.webhook import Webhook
 
 pytestmark = pytest.mark.functions
 
-ALICE = {"X-User-Id": "alice"}
+ALICE = As("alice")
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from tests.support.harness import (
     rows,
     status_of,
 )
+from tests.support.identity import As, identity_settings
 
 pytestmark = pytest.mark.functions
 
@@ -252,14 +253,14 @@ def test_the_todo_service_inserts_the_announced_instance_once(
 ) -> None:
     deliver.dapr(completed())
     [envelope] = announced(recurring)
-    todo = create_todo_app(settings.replace(data_dir=settings.data_dir / "todo"))
+    todo = create_todo_app(identity_settings(settings.replace(data_dir=settings.data_dir / "todo")))
     try:
         into_todo = Deliverer(todo.test_client(), "/events/recurring", "task-events")
         assert status_of(into_todo.dapr(envelope["data"])) == "SUCCESS"
         assert status_of(into_todo.dapr(envelope["data"])) == "SUCCESS"
         task = (
             todo.test_client()
-            .get(f"/api/tasks/{envelope['subject']}", headers={"X-User-Id": "alice"})
+            .get(f"/api/tasks/{envelope['subject']}", headers=As("alice"))
             .get_json()
         )
         assert (task["occurrence"], task["parent_task_id"], task["due_date"]) == (

@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 import requests
 
+from functions.launcher.selfhosted import SelfHostedPlatform
 from tests.support.contract import validate_event
 from tests.support.envelopes import cloud_event, publish, task_payload
 from tests.support.faults import (
@@ -31,6 +32,7 @@ from tests.support.faults import (
     task_ids,
     user_session,
 )
+from tests.support.identity import User
 from tests.support.services import PostgresServer
 from tests.support.waiting import wait_for
 
@@ -38,11 +40,15 @@ pytestmark = pytest.mark.integration
 
 DUE = "2027-01-04T09:00:00+01:00"
 PROBLEM_JSON = "application/problem+json"
-ADMIN = {"X-User-Id": "ops", "X-User-Role": "admin"}
 
 
-def new_user(label: str) -> str:
-    return f"faults-{label}-{uuid.uuid4().hex[:8]}"
+def new_user(platform: SelfHostedPlatform, label: str) -> User:
+    name = f"faults-{label}-{uuid.uuid4().hex[:8]}"
+    return User(name, platform.identity.token(name))
+
+
+def admin(platform: SelfHostedPlatform) -> dict[str, str]:
+    return {"Authorization": f"Bearer {platform.identity.token('ops', admin=True)}"}
 
 
 def trail_by_task(records: list[dict]) -> dict[str, list[str]]:
@@ -63,7 +69,7 @@ def test_writes_survive_a_broker_outage_and_every_event_reaches_every_consumer(
         env={"TODOMESH_OUTBOX_MAX_BACKOFF_SECONDS": "3"},
     )
     todo, audit = platform.members["todo"].url, platform.members["audit"].url
-    user = new_user("broker")
+    user = new_user(platform, "broker")
 
     before = create_tasks(todo, user, 5)
     assert before.statuses == {201: 5}
@@ -118,7 +124,7 @@ def test_a_killed_consumer_drains_its_backlog_exactly_once(selfhosted, quiet, vi
     platform = selfhosted(app_ids=("todo", "audit"))
     todo, member = platform.members["todo"].url, platform.members["audit"]
     audit = member.url
-    user = new_user(f"kill-{victim}")
+    user = new_user(platform, f"kill-{victim}")
 
     warm = create_tasks(todo, user, 1)
     wait_for(lambda: len(audit_records(audit, user)), "warm-up", until=lambda n: n == 1, timeout=60)
@@ -173,7 +179,7 @@ def test_the_same_event_twice_gives_one_record_one_notification_one_email(
 ) -> None:
     platform = selfhosted(app_ids=("audit", "notify"))
     audit, notify = platform.members["audit"], platform.members["notify"]
-    user = new_user("dup")
+    user = new_user(platform, "dup")
     address = f"{user}@example.com"
     with user_session(user) as http:
         prefs = {"channels": ["in_app", "email"], "email": address}
@@ -226,7 +232,7 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on
 ) -> None:
     platform = selfhosted(app_ids=("todo", "audit"))
     todo, audit = platform.members["todo"], platform.members["audit"]
-    user = new_user("poison")
+    user = new_user(platform, "poison")
     with user_session(user) as http:
         created = http.post(f"{todo.url}/api/tasks", json={"title": "poisoned"}, timeout=10)
         assert created.status_code == 201
@@ -277,7 +283,7 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on
 
     # todo keeps each dead letter (its daprd subscribes to task-events-dlq) ...
     kept = wait_for(
-        lambda: kept_letters(todo.url, poison_ids),
+        lambda: kept_letters(platform, poison_ids),
         "todo keeps the three dead letters",
         until=lambda found: len(found) == 3,
         timeout=60,
@@ -288,11 +294,13 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on
     # ... and a replay goes round again: task-events, audit's DROP, the dead-letter topic.
     first = min(kept, key=lambda k: k["id"])
     replayed = requests.post(
-        f"{todo.url}/api/admin/dead-letters/{first['id']}/replay", headers=ADMIN, timeout=10
+        f"{todo.url}/api/admin/dead-letters/{first['id']}/replay",
+        headers=admin(platform),
+        timeout=10,
     )
     assert replayed.status_code == 202, replayed.text
     wait_for(
-        lambda: {k["event_id"]: k for k in kept_letters(todo.url, poison_ids)}[first["event_id"]],
+        lambda: {k["event_id"]: k for k in kept_letters(platform, poison_ids)}[first["event_id"]],
         "the replayed poison event is dead-lettered again",
         until=lambda k: (k["state"], k["times_dead"], k["replays"]) == ("dead", 2, 1),
         timeout=90,
@@ -301,8 +309,11 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on
     assert not poison_ids & {r["event_id"] for r in audit_records(audit.url, user, task_id)}
 
 
-def kept_letters(todo_url: str, event_ids: set[str]) -> list[dict]:
-    response = requests.get(f"{todo_url}/api/admin/dead-letters", headers=ADMIN, timeout=10)
+def kept_letters(platform: SelfHostedPlatform, event_ids: set[str]) -> list[dict]:
+    todo_url = platform.members["todo"].url
+    response = requests.get(
+        f"{todo_url}/api/admin/dead-letters", headers=admin(platform), timeout=10
+    )
     response.raise_for_status()
     return [k for k in response.json()["items"] if k["event_id"] in event_ids]
 
@@ -315,7 +326,7 @@ def test_a_database_outage_answers_503_and_the_api_recovers_without_a_restart(
         todo, audit = platform.members["todo"], platform.members["audit"]
         pids = {name: m.app.pid for name, m in platform.members.items()}
         sidecar_pids = {name: m.sidecar.process.pid for name, m in platform.members.items()}
-        user = new_user("db")
+        user = new_user(platform, "db")
 
         before = create_tasks(todo.url, user, 3)
         assert before.statuses == {201: 3}

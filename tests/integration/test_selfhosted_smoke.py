@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 def test_a_task_travels_through_dapr_and_kafka_to_the_audit_trail(selfhosted) -> None:
     platform = selfhosted()
     todo, audit = platform.members["todo"].url, platform.members["audit"].url
-    user = {"X-User-Id": "smoke-user"}
+    user = {"Authorization": f"Bearer {platform.identity.token('smoke-user')}"}
     created = requests.post(
         f"{todo}/api/tasks", json={"title": "over Kafka"}, headers=user, timeout=10
     )
@@ -27,3 +27,16 @@ def test_a_task_travels_through_dapr_and_kafka_to_the_audit_trail(selfhosted) ->
         timeout=30,
     )
     assert [i["event_type"] for i in items] == ["task.created"]
+
+
+def test_a_forged_user_header_is_no_identity(selfhosted) -> None:
+    platform = selfhosted(app_ids=("todo", "audit"))
+    todo, audit = platform.members["todo"].url, platform.members["audit"].url
+    forged = {"X-User-Id": "alice", "X-User-Role": "admin"}
+    for response in (
+        requests.post(f"{todo}/api/tasks", json={"title": "mine?"}, headers=forged, timeout=10),
+        requests.get(f"{todo}/api/admin/dead-letters", headers=forged, timeout=10),
+        requests.get(f"{audit}/api/audit/alice", headers=forged, timeout=10),
+    ):
+        assert response.status_code == 401, response.text
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")

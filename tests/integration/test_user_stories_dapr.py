@@ -66,7 +66,8 @@ def api(track: Tracker) -> Callable[[SelfHostedPlatform, str, str], UserSession]
     """`api(platform, app_id, user)` -> a session with one app as `user`."""
 
     def open_session(platform: SelfHostedPlatform, app_id: str, user: str) -> UserSession:
-        return track.own(UserSession(platform.members[app_id].url, user))
+        token = platform.identity.token(user)
+        return track.own(UserSession(platform.members[app_id].url, token))
 
     return open_session
 
@@ -260,7 +261,7 @@ def test_the_hub_pushes_api_changes_and_replays_what_a_client_missed(
     user = new_user("ann")
     todo, hub = api(platform, "todo", user), platform.members["hub"].url
 
-    ws, greeting = track.hub(hub, user)
+    ws, greeting = track.hub(hub, user, platform.identity.token(user))
     assert [m["type"] for m in greeting] == ["ready"]
     task = create(todo, title="Buy milk")
     (first,) = changes(ws, 1)
@@ -272,7 +273,7 @@ def test_the_hub_pushes_api_changes_and_replays_what_a_client_missed(
     other = create(todo, title="Call mum")
     complete(todo, task)
 
-    again, replayed = track.hub(hub, user, since=1)
+    again, replayed = track.hub(hub, user, platform.identity.token(user), since=1)
     missed = [m for m in replayed if m["type"] != "ready"]  # what the log had by then,
     missed += changes(again, 3 - len(missed))  # and the rest live, as the hub records it
     # Kafka keeps order per task (the record key), not across tasks
@@ -296,7 +297,11 @@ def test_a_client_on_each_of_two_hub_replicas_receives_every_change(
     assert first_hub.url != second_hub.url
     user = new_user("ann")
     todo = api(platform, "todo", user)
-    (ws1, _), (ws2, _) = track.hub(first_hub.url, user), track.hub(second_hub.url, user)
+    token = platform.identity.token(user)
+    (ws1, _), (ws2, _) = (
+        track.hub(first_hub.url, user, token),
+        track.hub(second_hub.url, user, token),
+    )
 
     # several tasks, so that their records spread over the topic's partitions
     tasks = [create(todo, title=f"Errand {n}") for n in range(3)]

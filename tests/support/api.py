@@ -6,6 +6,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from tests.support.identity import As
+
 
 class Api:
     """Calls the API as one user."""
@@ -14,7 +16,7 @@ class Api:
         self.client, self.user = client, user
 
     def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
-        return {"X-User-Id": self.user, **(extra or {})}
+        return {**As(self.user), **(extra or {})}
 
     def create(self, **fields: Any) -> Any:
         fields.setdefault("title", "Buy milk")

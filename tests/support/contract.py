@@ -28,7 +28,14 @@ ASYNCAPI = CONTRACTS / "asyncapi.yaml"
 COMMON = "common.json"
 
 TASK_PAYLOAD_TYPES = frozenset(
-    {"task.created", "task.updated", "task.completed", "task.deleted", "recurring.task.created"}
+    {
+        "task.created",
+        "task.updated",
+        "task.completed",
+        "task.deleted",
+        "task.reopened",
+        "recurring.task.created",
+    }
 )
 
 

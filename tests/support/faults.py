@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from functions.launcher.processes import ManagedProcess
+from tests.support.identity import User
 from tests.support.kafka import TopicReader
 from tests.support.waiting import wait_for
 
@@ -46,13 +47,14 @@ def duplicates(values: Iterable[Any]) -> dict[Any, int]:
 # --- the apps' HTTP APIs -----------------------------------------------------------
 
 
-def user_session(user: str) -> requests.Session:
+def user_session(user: User) -> requests.Session:
+    """requests as `user`, with their bearer token."""
     session = requests.Session()
-    session.headers["X-User-Id"] = user
+    session.headers.update(user.headers)
     return session
 
 
-def audit_records(audit_url: str, user: str, task_id: str | None = None) -> list[dict[str, Any]]:
+def audit_records(audit_url: str, user: User, task_id: str | None = None) -> list[dict[str, Any]]:
     """Every audit record of `user` (or of one task), following the cursor to the end."""
     path = f"{audit_url}/api/audit/{user}" + (f"/task/{task_id}" if task_id else "")
     items: list[dict[str, Any]] = []
@@ -69,7 +71,7 @@ def audit_records(audit_url: str, user: str, task_id: str | None = None) -> list
                 return items
 
 
-def task_ids(todo_url: str, user: str) -> list[str]:
+def task_ids(todo_url: str, user: User) -> list[str]:
     """The ids of every task of `user` (any status), following the cursor."""
     ids: list[str] = []
     cursor: str | None = None
@@ -126,7 +128,13 @@ class Writes:
 
 
 def create_tasks(
-    todo_url: str, user: str, count: int, *, complete: bool = False, workers: int = 8, **fields: Any
+    todo_url: str,
+    user: User,
+    count: int,
+    *,
+    complete: bool = False,
+    workers: int = 8,
+    **fields: Any,
 ) -> Writes:
     """Create `count` tasks (and complete each when `complete`) with a few parallel clients."""
 

@@ -1,12 +1,22 @@
-"""Callers for tests: the built-in identity provider's key in a test data directory, and
-bearer tokens it signs, as `todomesh dev` and `todomesh token` make them."""
+"""Callers for tests: bearer tokens of one test identity provider, as apps verify them.
+
+One built-in provider key serves the whole test session (`SessionIdentity`); an app
+built on `identity_settings(settings)` finds its public key set in its data
+directory, as a `todomesh dev` on that directory would. `As("alice")` is the
+`Authorization` header of alice's token, made when first read, so test modules can
+keep their callers as constants. A real `todomesh dev` makes its own key: tokens for
+it come from `PlatformProcess.token(user)`.
+"""
 
 from __future__ import annotations
 
-import functools
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from functions.identity import IdentityProvider, ProviderConfig, mint_token
+from functions.shared.identity.local import ISSUER_RECORD, PUBLIC_KEYS, identity_dir
 from functions.shared.settings import Settings
 
 # The host Flask's and werkzeug's test clients name: an in-process app's own origin.
@@ -15,22 +25,85 @@ TEST_ISSUER = "http://testserver"
 TEST_WRITE_LIMIT = "100000/minute"
 
 
-def identity_settings(settings: Settings, issuer: str = TEST_ISSUER) -> Settings:
-    """`settings` whose apps accept the tokens `Tokens(settings.data_dir)` mints."""
-    IdentityProvider.open(ProviderConfig(Path(settings.data_dir), issuer))
-    return settings.replace(token_issuer=issuer, rate_limit_writes=TEST_WRITE_LIMIT)
+class SessionIdentity:
+    """The session's provider: its key in a temporary directory until `close()`."""
+
+    _current: SessionIdentity | None = None
+
+    def __init__(self) -> None:
+        self.data_dir = Path(tempfile.mkdtemp(prefix="todomesh-test-identity-"))
+        IdentityProvider.open(ProviderConfig(self.data_dir, TEST_ISSUER))
+
+    @classmethod
+    def current(cls) -> SessionIdentity:
+        if cls._current is None:
+            cls._current = cls()
+        return cls._current
+
+    @classmethod
+    def close(cls) -> None:
+        if cls._current is not None:
+            shutil.rmtree(cls._current.data_dir, ignore_errors=True)
+            cls._current = None
+
+    def token(self, user: str, admin: bool = False, ttl: float = 6 * 3600) -> str:
+        return mint_token(self.data_dir, user, admin=admin, ttl=ttl)
 
 
-class Tokens:
-    """Tokens of the built-in provider whose key is in `data_dir`."""
+def identity_settings(settings: Settings) -> Settings:
+    """`settings` whose apps accept the test identity's tokens."""
+    source, target = (
+        identity_dir(SessionIdentity.current().data_dir),
+        identity_dir(settings.data_dir),
+    )
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (PUBLIC_KEYS, ISSUER_RECORD):
+        shutil.copy(source / name, target / name)
+    return settings.replace(token_issuer=TEST_ISSUER, rate_limit_writes=TEST_WRITE_LIMIT)
 
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = Path(data_dir)
 
-    @functools.cache  # noqa: B019 - a handful of users per test, and tokens live an hour
-    def token(self, user: str, admin: bool = False) -> str:
-        return mint_token(self.data_dir, user, admin=admin)
+def token(user: str, admin: bool = False) -> str:
+    return SessionIdentity.current().token(user, admin)
 
-    def headers(self, user: str, admin: bool = False) -> dict[str, str]:
-        """`Authorization: Bearer <token>` for `user` (with the admin role if `admin`)."""
-        return {"Authorization": f"Bearer {self.token(user, admin)}"}
+
+class As(Mapping[str, str]):
+    """`{"Authorization": "Bearer <token>"}` for `user`, the token made when first read."""
+
+    def __init__(self, user: str, admin: bool = False) -> None:
+        self.user, self.admin = user, admin
+        self._value: str | None = None
+
+    def _header(self) -> str:
+        if self._value is None:
+            self._value = f"Bearer {token(self.user, self.admin)}"
+        return self._value
+
+    def __getitem__(self, name: str) -> str:
+        if name != "Authorization":
+            raise KeyError(name)
+        return self._header()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["Authorization"])
+
+    def __len__(self) -> int:
+        return 1
+
+    def __or__(self, other: Mapping[str, str]) -> dict[str, str]:  # type: ignore[override]
+        return {**self, **other}
+
+
+class User(str):
+    """A user id (it is the string) that carries the bearer token the platform under test
+    accepts for it, so helpers that take a user can call the API as them."""
+
+    token: str
+
+    def __new__(cls, name: str, token: str) -> User:
+        user = super().__new__(cls, name)
+        user.token = token
+        return user
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}

@@ -12,7 +12,9 @@ from typing import Any
 
 import requests
 
+from functions.identity import mint_token
 from functions.launcher.processes import ManagedProcess, free_port
+from tests.support.identity import TEST_WRITE_LIMIT
 from tests.support.quiet import Backlog, embedded_backlog, wait_quiet
 from tests.support.stories import ok
 from tests.support.waiting import wait_for
@@ -27,7 +29,12 @@ class PlatformProcess:
     ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
-        self.env = {**os.environ, "LOG_LEVEL": "INFO", **(env or {})}
+        self.env = {
+            **os.environ,
+            "LOG_LEVEL": "INFO",
+            "TODOMESH_RATE_LIMIT_WRITES": TEST_WRITE_LIMIT,
+            **(env or {}),
+        }
         argv = [
             sys.executable,
             "-m",
@@ -77,11 +84,17 @@ class PlatformProcess:
                 pass
         self.process.stop()
 
-    def api(self, user: str) -> UserSession:
+    def token(self, user: str, admin: bool = False) -> str:
+        """A token for `user` that this platform accepts (after its first start), as
+        `todomesh token <user> --data-dir <its data dir>` prints it."""
+        return mint_token(self.data_dir, user, admin=admin, ttl=6 * 3600)
+
+    def api(self, user: str, admin: bool = False) -> UserSession:
         """requests as `user`: one session per user, kept until `close_sessions()`."""
-        if user not in self.sessions:
-            self.sessions[user] = UserSession(self.url, user)
-        return self.sessions[user]
+        key = f"{user}{'+admin' if admin else ''}"
+        if key not in self.sessions:
+            self.sessions[key] = UserSession(self.url, self.token(user, admin))
+        return self.sessions[key]
 
     def close_sessions(self) -> None:
         sessions, self.sessions = self.sessions, {}
@@ -95,12 +108,12 @@ class PlatformProcess:
 
 
 class UserSession(requests.Session):
-    """requests against the platform as one user (`X-User-Id`)."""
+    """requests against the platform as one user (their bearer token)."""
 
-    def __init__(self, base: str, user: str) -> None:
+    def __init__(self, base: str, token: str) -> None:
         super().__init__()
         self.base = base
-        self.headers["X-User-Id"] = user
+        self.headers["Authorization"] = f"Bearer {token}"
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", 10)

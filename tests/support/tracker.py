@@ -43,13 +43,13 @@ class Tracker:
         return ws
 
     def hub(
-        self, base_url: str, user: str, *, as_user: str | None = None, **query: Any
+        self, base_url: str, user: str, token: str, **query: Any
     ) -> tuple[websocket.WebSocket, list[dict[str, Any]]]:
-        """A subscribed client of the hub at the HTTP `base_url` as `as_user` (default
-        `user`): the client, and the messages up to `ready`, inclusive."""
+        """A subscribed client of `user`'s stream on the hub at the HTTP `base_url`, showing
+        `token` as its subprotocol: the client, and the messages up to `ready`, inclusive."""
         suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
         url = f"{base_url.replace('http', 'ws', 1)}/ws/{user}{suffix}"
-        ws = self.websocket(url, header=[f"X-User-Id: {as_user or user}"])
+        ws = self.websocket(url, subprotocols=["bearer", token])
         messages = [json.loads(ws.recv())]
         while messages[-1]["type"] != "ready":
             messages.append(json.loads(ws.recv()))
