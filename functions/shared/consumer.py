@@ -12,7 +12,6 @@ replies to both are in `functions.shared.replies`.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import time
 from collections.abc import Callable, Collection
@@ -26,6 +25,7 @@ from flask import g, request
 from functions.shared import metrics
 from functions.shared.context import AppContext, UnitOfWork
 from functions.shared.db import is_unavailable
+from functions.shared.deliveries import require_sidecar
 from functions.shared.events import Event, EventType, PoisonEvent, UnsupportedVersion, parse_data
 from functions.shared.idempotency import claim
 from functions.shared.logs import log_context
@@ -84,10 +84,7 @@ def consume(
 
 def require_dapr() -> None:
     """401 unless the caller is our sidecar (when an app API token is configured)."""
-    token = context().settings.app_api_token
-    sent = request.headers.get("dapr-api-token", "").encode("utf-8", "surrogateescape")
-    if token and not hmac.compare_digest(sent, token.encode()):
-        raise Problem(401, "Unauthorized", "Only the Dapr sidecar may call this route.")
+    require_sidecar(context().settings.app_api_token)
 
 
 def delivered_event() -> CloudEvent:

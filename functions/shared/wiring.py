@@ -18,6 +18,7 @@ from flask import Flask, current_app, g, request
 from functions.shared import metrics
 from functions.shared.context import AppContext
 from functions.shared.db import ping
+from functions.shared.deliveries import guard_deliveries
 from functions.shared.health import Check, register_health
 from functions.shared.identity.lazy import LazyVerifier
 from functions.shared.identity.web import init_identity
@@ -84,8 +85,10 @@ class FunctionApp(Protocol):
 
 
 def install_function(app: Flask, module: FunctionApp, settings: Settings) -> AppContext:
-    """Wire a functions-framework app built for `module` with `settings`."""
+    """Wire a functions-framework app built for `module` with `settings`; its function
+    takes only CloudEvents on delivery routes (`functions.shared.deliveries`)."""
     ctx = module.build(settings)
     init_app(app, ctx)
+    guard_deliveries(app, settings.app_api_token)
     module.init(app, ctx)
     return ctx
