@@ -25,7 +25,8 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.types import Receive, Scope, Send
 
 from functions.shared.security.front_door import FrontDoor
 
@@ -42,6 +43,27 @@ class AsgiParts:
     lifespans: list[Callable[[], AbstractAsyncContextManager[Any]]] = field(default_factory=list)
 
 
+class Everything(BaseRoute):
+    """The WSGI app at `/` for every path the native routes leave, whatever it holds.
+
+    Starlette's `Mount("/")` matches with `.*`, which stops at a line break: a path with
+    a percent-encoded newline would get Starlette's plain-text 404 instead of the apps'
+    problem+json.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.FULL, {}) if scope["type"] in ("http", "websocket") else (Match.NONE, {})
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
 def front(
     wsgi_app: Any,
     parts: Iterable[AsgiParts],
@@ -54,7 +76,7 @@ def front(
     lifespan, off the loop."""
     parts = list(parts)
     routes = [route for part in parts for route in part.routes]
-    routes.append(Mount("/", app=WSGIMiddleware(wsgi_app, workers=threads)))
+    routes.append(Everything(WSGIMiddleware(wsgi_app, workers=threads)))
     goodbyes = [part.goodbye for part in parts if part.goodbye is not None]
 
     async def goodbye() -> None:
