@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from flask import Blueprint, Response, jsonify, request
 
 from functions.notify import inbox
@@ -27,13 +29,13 @@ def list_() -> Response:
         return jsonify(items=[n.view() for n in items], next_cursor=next_cursor)
 
 
-@api.patch("/api/notifications/<notification_id>")
-def patch(notification_id: str) -> Response:
+@api.patch("/api/notifications/<uuid:notification_id>")  # never `preferences`
+def patch(notification_id: UUID) -> Response:
     user_id, body = caller_id(), json_object()
     if set(body) != {"read"} or not isinstance(body["read"], bool):
         raise ValidationFailed([{"field": "read", "message": 'send exactly {"read": true|false}'}])
     with context().unit_of_work() as uow:
-        notification = mark_read(MarkRead(user_id, notification_id, body["read"]), uow)
+        notification = mark_read(MarkRead(user_id, str(notification_id), body["read"]), uow)
     return jsonify(notification.view())
 
 

@@ -111,7 +111,7 @@ def decode_cursor(value: str) -> list[Any]:
 def moment_cursor(value: str, key_type: type[T]) -> tuple[datetime, T]:
     """The `(moment, key)` position of a cursor made by `fetch_page`; ValueError otherwise."""
     position = decode_cursor(value)
-    if len(position) != 2 or type(position[1]) is not key_type:
+    if len(position) != 2 or type(position[1]) is not key_type or not _storable(position[1]):
         raise ValueError("is not a cursor this API returned")
     try:
         return parse_moment(position[0]), position[1]
@@ -146,6 +146,11 @@ def fetch_page(
     if len(rows) <= limit:
         return page, None
     return page, encode_cursor(*position(page[-1]))
+
+
+def _storable(key: Any) -> bool:
+    """Whether a cursor's key fits the column it is compared with (a BIGINT for numbers)."""
+    return not isinstance(key, int) or -(2**63) <= key < 2**63
 
 
 def _jsonable(value: Any) -> Any:

@@ -34,6 +34,7 @@ from functions.todo.models import DeadLetter
 
 log = logging.getLogger(__name__)
 REPLAY_BATCH = 500
+MAX_ID = 2**63 - 1  # a BIGINT (SQLite's INTEGER): a larger id matches no route, so 404
 MAX_RAW_CHARS = 64 * 1024
 # What daprd adds to an envelope on delivery; a replay publishes the event as it was.
 DAPR_DELIVERY_FIELDS = frozenset({"pubsubname", "topic", "traceid"})
@@ -83,7 +84,7 @@ def list_() -> Response:
         return jsonify(items=[letter.view() for letter in letters], next_cursor=next_cursor)
 
 
-@dead_letter_routes.post("/api/admin/dead-letters/<int:letter_id>/replay")
+@dead_letter_routes.post(f"/api/admin/dead-letters/<int(max={MAX_ID}):letter_id>/replay")
 def replay_one(letter_id: int) -> tuple[Response, int]:
     web.require_admin()
     with context().unit_of_work() as uow:
