@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from functions.identity.blueprint import PATHS
+from functions.shared.problems import PROBLEM_JSON, problem_body
 
 if TYPE_CHECKING:
     from functions.runtime.platform import Platform
@@ -47,35 +48,41 @@ class Router:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         if path in ("/health", "/ready", "/metrics") and environ["REQUEST_METHOD"] not in READS:
-            body = {"title": "Method Not Allowed", "status": 405}
+            body = problem_body(405, "Method Not Allowed", None, path)
             return _reply(start_response, 405, body, [("Allow", ", ".join(READS))])
         if path == "/health":
-            return _reply(start_response, 200, {"status": "ok"})
+            return _reply(start_response, 200, json.dumps({"status": "ok"}))
         if path == "/ready":
             ok, report = self.platform.ready()
-            body = {"status": "ready" if ok else "not ready", "apps": report}
-            return _reply(start_response, 200 if ok else 503, body)
+            if ok:
+                return _reply(start_response, 200, json.dumps({"status": "ready", "apps": report}))
+            down = ", ".join(
+                app for app, answer in report.items() if answer.get("status") != "ready"
+            )
+            body = problem_body(503, "Not Ready", f"Not ready: {down}", path, apps=report)
+            return _reply(start_response, 503, body)
         if path == "/metrics":
             start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
             return [generate_latest()]
         if path.startswith(SIDECAR_ONLY):
-            return _reply(start_response, 404, {"title": "Not Found", "status": 404})
+            return _reply(start_response, 404, problem_body(404, "Not Found", None, path))
         if path.startswith(IDENTITY_PATHS) and self.platform.identity is not None:
             return self.platform.identity(environ, start_response)
         app = self.platform.apps.get(self.app_for(path))
         if app is None:
-            return _reply(start_response, 404, {"title": "Not Found", "status": 404})
+            return _reply(start_response, 404, problem_body(404, "Not Found", None, path))
         return app(environ, start_response)
 
 
 def _reply(
     start_response: StartResponse,
     status: int,
-    body: dict[str, Any],
+    body: str,
     headers: list[tuple[str, str]] | None = None,
 ) -> list[bytes]:
-    data = json.dumps(body).encode()
-    mimetype = "application/json" if status == 200 else "application/problem+json"
+    """`body` (JSON text) as JSON, or as problem+json for an error."""
+    data = body.encode()
+    mimetype = "application/json" if status == 200 else PROBLEM_JSON
     headers = [("Content-Type", mimetype), ("Content-Length", str(len(data))), *(headers or [])]
     start_response(f"{status} {HTTPStatus(status).phrase}", headers)
     return [data]
