@@ -18,18 +18,16 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from cloudevents.exceptions import GenericException as CloudEventError
-from cloudevents.http import CloudEvent, from_http
-from flask import g, request
+from cloudevents.http import CloudEvent
+from flask import g
 
 from functions.shared import metrics
 from functions.shared.context import AppContext, UnitOfWork
-from functions.shared.db import is_unavailable
-from functions.shared.deliveries import require_sidecar
+from functions.shared.db import is_bad_data, is_unavailable
+from functions.shared.deliveries import read_cloudevent, require_sidecar
 from functions.shared.events import Event, EventType, PoisonEvent, UnsupportedVersion, parse_data
 from functions.shared.idempotency import claim
 from functions.shared.logs import log_context
-from functions.shared.problems import Problem
 from functions.shared.replies import DropEvent, RetryEvent
 from functions.shared.wiring import context
 
@@ -90,10 +88,7 @@ def require_dapr() -> None:
 def delivered_event() -> CloudEvent:
     """The CloudEvent a sidecar POSTed to a plain Flask route (structured or binary)."""
     require_dapr()
-    try:
-        return from_http(request.headers, request.get_data())
-    except CloudEventError as exc:
-        raise Problem(400, "Not a CloudEvent", str(exc)) from exc
+    return read_cloudevent()
 
 
 def _parse(ctx: AppContext, cloud_event: CloudEvent) -> Event:
@@ -113,6 +108,9 @@ def _run(ctx: AppContext, consumer: str, event: Event, handler: Handler[R]) -> C
     except PoisonEvent as exc:
         raise _dropped(ctx, exc) from exc
     except Exception as exc:
+        if is_bad_data(exc):  # a value no column takes: it will never be stored
+            reason = f"the database refuses a value of it ({exc.__class__.__name__})"
+            raise _dropped(ctx, PoisonEvent(reason)) from exc
         if is_unavailable(exc):
             log.warning("database unavailable; asking for redelivery", extra={"error": str(exc)})
         else:

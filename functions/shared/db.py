@@ -17,7 +17,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateSchema
@@ -139,6 +139,21 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def is_bad_data(exc: BaseException) -> bool:
+    """True for a value the database will never store (too long for its column, a NUL in
+    text, a number out of range): retrying cannot help. PostgreSQL says so with an SQLSTATE
+    of class 22 (data exception); SQLite's driver with an OverflowError."""
+    if isinstance(exc, DataError | OverflowError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code is None and orig is not None and orig.args and isinstance(orig.args[0], dict):
+        code = orig.args[0].get("C")  # pg8000 carries the server's fields as a dict
+    return isinstance(code, str) and code.startswith("22")
 
 
 def ping(engine: Engine) -> None:

@@ -99,6 +99,8 @@ class Event:
         return envelope
 
 
+# The longest value each identifying field may have (the columns that keep them).
+_MAX_LENGTH = {"event_id": 64, "event_type": 64, "task_id": 64, "user_id": 128}
 _REQUIRED: dict[str, type] = {
     "event_id": str,
     "event_type": str,
@@ -117,8 +119,11 @@ def parse_data(data: Any) -> Event:
     for name, kind in _REQUIRED.items():
         if not isinstance(data.get(name), kind):
             raise PoisonEvent(f"event data field {name!r} is missing or not a {kind.__name__}")
+    for name, longest in _MAX_LENGTH.items():
+        if not 0 < len(data[name]) <= longest or "\x00" in data[name]:
+            raise PoisonEvent(f"event data field {name!r} is not 1-{longest} characters of text")
     major = data["schema_version"].split(".", 1)[0]
-    if not major.isdigit():
+    if not (major.isascii() and major.isdigit()):
         raise PoisonEvent(f"schema_version {data['schema_version']!r} is not MAJOR.MINOR")
     if int(major) != SUPPORTED_MAJOR:
         raise UnsupportedVersion(

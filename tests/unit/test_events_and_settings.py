@@ -47,6 +47,14 @@ def test_an_unknown_major_version_is_unsupported(version: str) -> None:
         _data(task_id=None),
         _data(payload="flat"),
         _data(schema_version="one"),
+        _data(schema_version="².0"),  # a digit to str.isdigit, not to int()
+        _data(schema_version="١.0"),
+        _data(event_id="x" * 65),
+        _data(event_id=""),
+        _data(task_id="t" * 65),
+        _data(user_id="u" * 129),
+        _data(user_id="a\x00b"),
+        _data(event_type="task.created\x00"),
     ],
 )
 def test_malformed_data_is_poison(data: object) -> None:
