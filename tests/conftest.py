@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import gc
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from functions.shared.settings import Settings
+from tests.support.databases import fresh_database_url
 from tests.support.identity import SessionIdentity, identity_settings
 from tests.support.platform import PlatformProcess
 from tests.support.tracker import Tracker
@@ -98,15 +97,8 @@ def _restore_environ() -> Iterator[None]:
 @pytest.fixture
 def fresh_database(request: pytest.FixtureRequest) -> Iterator[str]:
     """A new, empty PostgreSQL database on the test server; dropped afterwards."""
-    server_url: str = request.getfixturevalue("postgres_url")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database_url(request.getfixturevalue("postgres_url")) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
-from functions.shared.db import is_unavailable
+from functions.shared.db import is_bad_data, is_unavailable
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -30,6 +30,9 @@ class ValidationFailed(Problem):
     def __init__(self, errors: list[dict[str, str]]) -> None:
         fields = ", ".join(sorted({e["field"] for e in errors}))
         super().__init__(422, "Validation failed", f"Invalid fields: {fields}", errors=errors)
+
+    def response(self) -> Response:
+        return problem_response(self.status, self.title, self.detail, **self.extra)
 
 
 def problem_body(status: int, title: str, detail: str | None, instance: str, **extra: Any) -> str:
@@ -71,5 +74,9 @@ def register_problem_handlers(app: Flask) -> None:
             )
             response.headers["Retry-After"] = "5"
             return response
+        if is_bad_data(exc):  # a value no validation caught and the database will not store
+            log.warning("value refused by the database", extra={"error": exc.__class__.__name__})
+            message = "holds a value the database cannot store (too long, or a NUL character)"
+            return ValidationFailed([{"field": "request", "message": message}]).response()
         log.exception("unhandled error")
         return problem_response(500, "Internal Server Error", "An unexpected error occurred.")

@@ -53,6 +53,9 @@ def query_values(args: Mapping[str, str], parsers: Mapping[str, Callable[[str], 
     for name, parse in parsers.items():
         if args.get(name) in (None, ""):
             continue
+        if "\x00" in args[name]:
+            errors.append({"field": name, "message": "must not contain a NUL character"})
+            continue
         try:
             values[name] = parse(args[name])
         except ValueError as exc:
@@ -149,7 +152,10 @@ def fetch_page(
 
 
 def _storable(key: Any) -> bool:
-    """Whether a cursor's key fits the column it is compared with (a BIGINT for numbers)."""
+    """Whether a cursor's key fits the column it is compared with (a BIGINT for numbers, text
+    without a NUL)."""
+    if isinstance(key, str):
+        return "\x00" not in key
     return not isinstance(key, int) or -(2**63) <= key < 2**63
 
 

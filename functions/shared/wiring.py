@@ -27,6 +27,7 @@ from functions.shared.problems import register_problem_handlers
 from functions.shared.replies import register_replies
 from functions.shared.security.cors import install_cors, parse_origins
 from functions.shared.security.headers import install_security_headers
+from functions.shared.security.nul import install_nul_guard
 from functions.shared.security.ratelimit import install_write_limits
 from functions.shared.settings import Settings
 
@@ -62,6 +63,7 @@ def init_app(app: Flask, ctx: AppContext, checks: list[Check] | None = None) -> 
     install_write_limits(app, settings)
     install_cors(app, parse_origins(settings.cors_origins))
     install_security_headers(app)
+    install_nul_guard(app)
 
     @app.before_request
     def _bind_trace() -> None:

@@ -110,6 +110,8 @@ def test_a_malformed_if_match_matches_nothing_412(alice: Api, if_match: str) -> 
         (b'{"a": 1, "a": 2}', "'a' appears twice"),
         (b'{"a": "\xff"}', "not UTF-8"),
         (b"[" * 40 + b"]" * 40, "nested deeper than 32"),
+        (b'{"a": "x\\u0000y"}', "NUL character"),
+        (b'{"a": ["ok", {"x\\u0000": 1}]}', "NUL character"),
     ],
 )
 def test_json_a_strict_parser_refuses_is_400(
@@ -176,4 +178,15 @@ def _cursor(*position: Any) -> str:
 def test_a_cursor_whose_key_no_column_holds_is_422(client: FlaskClient, key: int) -> None:
     cursor = _cursor("2027-01-01T00:00:00Z", key)
     response = client.get("/api/admin/dead-letters", query_string={"cursor": cursor}, headers=ADMIN)
+    assert [e["field"] for e in problem(response, 422)["errors"]] == ["cursor"]
+
+
+def test_a_nul_in_a_path_or_a_query_is_refused_before_any_database(client: FlaskClient) -> None:
+    """PostgreSQL's text holds no NUL: such a request must not get as far as a column."""
+    problem(client.get("/api/tasks/a%00b", headers=ALICE), 404)
+    for name in ("q", "tag"):
+        response = client.get("/api/tasks", query_string={name: "a\x00"}, headers=ALICE)
+        assert [e["field"] for e in problem(response, 422)["errors"]] == [name]
+    cursor = _cursor("2027-01-01T00:00:00Z", "a\x00")
+    response = client.get("/api/tasks", query_string={"cursor": cursor}, headers=ALICE)
     assert [e["field"] for e in problem(response, 422)["errors"]] == ["cursor"]

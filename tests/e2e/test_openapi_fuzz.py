@@ -10,6 +10,7 @@ generated cases: a run is repeatable and takes about a minute on two cores.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,7 @@ import schemathesis
 from schemathesis import Case, checks
 
 from functions.todo import OPENAPI
+from tests.support.databases import fresh_database_url
 from tests.support.platform import PlatformProcess
 
 pytestmark = pytest.mark.e2e
@@ -46,13 +48,24 @@ ADMIN_TAG = "dead-letters"
 schema = schemathesis.openapi.from_path(OPENAPI, config=CONFIG)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformProcess]:
-    """One `todomesh dev` for every operation of the module (a start costs seconds)."""
-    server = PlatformProcess(tmp_path_factory.mktemp("fuzz") / "data").start()
-    yield server
-    server.stop()
-    server.close_sessions()
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PlatformProcess]:
+    """One `todomesh dev` for every operation of the module (a start costs seconds), on
+    SQLite and on PostgreSQL (whose text, unlike SQLite's, refuses a NUL or a long value)."""
+    with contextlib.ExitStack() as stack:
+        env = {}
+        if request.param == "postgres":
+            server_url = request.getfixturevalue("postgres_url")
+            env["DATABASE_URL"] = stack.enter_context(fresh_database_url(server_url))
+        data_dir = tmp_path_factory.mktemp(f"fuzz-{request.param}") / "data"
+        server = PlatformProcess(data_dir, env=env).start()
+        yield server
+        server.stop()
+        server.close_sessions()
 
 
 @pytest.fixture(scope="module")

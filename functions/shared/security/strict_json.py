@@ -1,8 +1,10 @@
-"""Strict JSON request bodies: UTF-8 only, no NaN or Infinity, no duplicate keys, bounded depth.
+"""Strict JSON request bodies: UTF-8 only, no NaN or Infinity, no duplicate keys, bounded depth,
+no NUL character in any string.
 
 Python's `json` accepts `NaN`, keeps the last of two equal keys and reads UTF-16;
 each of those lets two parsers see different documents, so all are refused with
-a 400 naming the problem.
+a 400 naming the problem. PostgreSQL's text cannot hold a NUL (`\u0000`), and no field
+of ours means one, so a body carrying one is refused before it reaches a column.
 """
 
 from __future__ import annotations
@@ -42,8 +44,11 @@ def loads_strict(data: bytes, max_depth: int = MAX_DEPTH) -> Any:
         raise Problem(400, TITLE, f"The body is nested deeper than {max_depth} levels.") from exc
     except ValueError as exc:
         raise Problem(400, TITLE, f"The request body is not valid JSON: {exc}") from exc
-    if depth(value) > max_depth:
+    deepest, nul = scan(value)
+    if deepest > max_depth:
         raise Problem(400, TITLE, f"The body is nested deeper than {max_depth} levels.")
+    if nul:
+        raise Problem(400, TITLE, "The body holds a NUL character (\\u0000) in a string.")
     return value
 
 
@@ -62,14 +67,22 @@ def request_json_object(max_depth: int = MAX_DEPTH) -> dict[str, Any]:
 
 def depth(value: Any) -> int:
     """How deeply arrays and objects nest in `value` (a scalar is 0)."""
-    deepest, stack = 0, [(value, 0)]
+    return scan(value)[0]
+
+
+def scan(value: Any) -> tuple[int, bool]:
+    """How deeply arrays and objects nest in `value`, and whether a string (a key or a
+    value) holds a NUL character."""
+    deepest, nul, stack = 0, False, [(value, 0)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict | list):
+        if isinstance(item, str):
+            nul = nul or "\x00" in item
+        elif isinstance(item, dict | list):
             deepest = max(deepest, level + 1)
-            children = item.values() if isinstance(item, dict) else item
+            children = [*item, *item.values()] if isinstance(item, dict) else item
             stack.extend((child, level + 1) for child in children)
-    return deepest
+    return deepest, nul
 
 
 def _no_constant(name: str) -> Any:
