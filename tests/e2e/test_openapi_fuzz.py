@@ -24,7 +24,7 @@ from tests.support.platform import PlatformProcess
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = 40
 CONFIG = schemathesis.Config.from_dict(
     {
         "seed": 20261202,
