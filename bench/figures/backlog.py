@@ -67,29 +67,32 @@ def reads_figure(
     )
 
 
-def cold_start(
-    consumers: list[Consumer],
-    start: Callable[[], dict[str, Any]],
-    sizes: Sizes,
-    base: tuple[str, float | None, str | None],
-) -> dict[str, Any]:
-    """Each consumer has one event waiting; `start()` spawns them (it may block) and
-    returns what else it measured. `base` = (floor name, its cold start in s, reason)."""
+def time_cold_start(
+    consumers: list[Consumer], start: Callable[[], Any], timeout: float
+) -> tuple[dict[str, Any], Any]:
+    """Each consumer has one event waiting; `start()` spawns them (it may block).
+    Returns (seconds from spawn to each one's first handled event, what start returned)."""
     started = time.time()
     with Progress(consumers) as progress:
         extra = start()
-        progress.finished.wait(sizes.receipt_timeout)
-    result = cold_starts(consumers, started) | extra
+        progress.finished.wait(timeout)
+    return cold_starts(consumers, started)["apps"], extra
+
+
+def cold_start_figure(
+    apps: dict[str, Any], extra: dict[str, Any], base: tuple[str, float | None, str | None]
+) -> dict[str, Any]:
+    """`base` = (floor name, its process start -> first 2xx in seconds, reason if None)."""
     name, seconds, reason = base
     ratio = {
         app: speed(v["first_event_handled_s"], seconds, lower_is_better=True)
-        for app, v in result["apps"].items()
+        for app, v in apps.items()
     }
     measured = None if seconds is None else {"first_2xx_s": seconds}
     return figure(
         "Cold start: process start -> first event handled",
         "spawn of the consumer's process(es) -> its first handled event (todomesh_events_total)",
-        result,
+        {"apps": apps} | extra,
         params={"pending_events_per_consumer": 1},
         floors={"floor": floor(name, measured, ratio, reason)},
     )

@@ -46,11 +46,14 @@ class HubClients:
     async def connect(
         self, users: list[str], tabs: int, *, parallel: int = 64, timeout: float = 20.0
     ) -> int:
-        """Open `tabs` connections per user; return how many are live (ready received)."""
+        """Open `tabs` connections per user; return how many are live (ready received).
+        After `parallel` failures no new connection is tried (the server is full)."""
         gate = asyncio.Semaphore(parallel)
 
         async def one(user: str) -> None:
             async with gate:
+                if len(self.failures) >= parallel:
+                    return
                 try:
                     await self._open(user, timeout)
                 except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as error:

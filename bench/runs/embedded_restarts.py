@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from bench.figures.backlog import backlog, cold_start
+from bench.figures.backlog import backlog, cold_start_figure, time_cold_start
 from bench.figures.consumers import COLD, DRAIN, Consumer, Fed
 from bench.figures.hub import ws_receipt
 from bench.load.envelopes import copies
@@ -53,7 +53,9 @@ def cold_start_figures(bench: Run, server: EmbeddedServer, floor: FloorServer) -
     def start() -> dict[str, Any]:
         return {"process_ready_s": round(server.start(), 3)}
 
-    return {"cold_start": cold_start(_consumers(server, COLD, 1), start, bench.sizes, base)}
+    consumers = _consumers(server, COLD, 1)
+    apps, extra = time_cold_start(consumers, start, bench.sizes.receipt_timeout)
+    return {"cold_start": cold_start_figure(apps, extra, base)}
 
 
 def floor_reads(floor: FloorServer, bench: Run) -> tuple[str, Any, str | None]:

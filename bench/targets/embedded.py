@@ -37,7 +37,7 @@ class EmbeddedServer:
         self.settings = ServerSettings(threads=threads)
         argv = [sys.executable, "-m", "functions.cli", "dev", "--port", str(self.port)]
         argv += ["--data-dir", str(data_dir), "--threads", str(threads)]
-        env = {**os.environ, "PYTHONPATH": str(REPO), "LOG_LEVEL": "WARNING"}
+        env = {**os.environ, "PYTHONPATH": str(REPO)}  # logging as shipped (INFO)
         self.process = ManagedProcess(argv, log_file=log_file, env=env, cwd=REPO)
 
     @property
