@@ -18,6 +18,7 @@ class Sizes:
     hub_tabs: int = 10
     hub_writes_per_s: float = 100.0
     hub_seconds: float = 20.0
+    hub_connect_seconds: float = 150.0
     recurring: int = 50
     reminders: int = 100
     reminder_lead_seconds: float = 8.0
@@ -37,6 +38,7 @@ QUICK = Sizes(
     hub_large=60,
     hub_writes_per_s=10.0,
     hub_seconds=2.0,
+    hub_connect_seconds=30.0,
     recurring=3,
     reminders=5,
     reminder_lead_seconds=3.0,

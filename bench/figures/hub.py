@@ -44,11 +44,10 @@ async def ws_receipt(
     title = f"Request -> WebSocket receipt, {clients} connected clients"
     path = "start of POST /api/tasks -> its task.created on each of the writer's tabs"
     async with HubClients(ws_base, auth, _title) as hub:
-        connected = await hub.connect(users, tabs)
+        connected = await hub.connect(users, tabs, deadline=sizes.hub_connect_seconds)
         params["connected"], params["server_while_connected"] = connected, server()
         if connected < len(users) * tabs:
-            reason = f"only {connected} of {len(users) * tabs} clients connected"
-            reason += f"; first error: {hub.first_failure()}" if hub.failures else ""
+            reason = f"only {connected} of {len(users) * tabs} clients connected; {hub.failed()}"
             return figure(title, path, None, params=params, reason=reason, floor_reason=NO_FLOOR)
         calls = await _writes(api, auth, sizes, users, run_id, clients)
         made = {f"{run_id} hub{clients} {n}": c for n, c in enumerate(calls) if c.status < 300}

@@ -39,15 +39,26 @@ class HubClients:
         for reader in self.readers:
             reader.cancel()
         await asyncio.gather(*self.readers, return_exceptions=True)
-        await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
+        closing = asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
+        try:  # a server that is slow to answer the close handshake must not hold us
+            await asyncio.wait_for(closing, 10)
+        except TimeoutError:
+            pass
         assert self.session is not None
         await self.session.close()
 
     async def connect(
-        self, users: list[str], tabs: int, *, parallel: int = 64, timeout: float = 20.0
+        self,
+        users: list[str],
+        tabs: int,
+        *,
+        parallel: int = 64,
+        timeout: float = 20.0,
+        deadline: float = 300.0,
     ) -> int:
         """Open `tabs` connections per user; return how many are live (ready received).
-        After `parallel` failures no new connection is tried (the server is full)."""
+        Each attempt has `timeout` seconds; after `parallel` failures no new one starts
+        (the server is full), and after `deadline` seconds the attempts still open end."""
         gate = asyncio.Semaphore(parallel)
 
         async def one(user: str) -> None:
@@ -55,11 +66,15 @@ class HubClients:
                 if len(self.failures) >= parallel:
                     return
                 try:
-                    await self._open(user, timeout)
+                    await asyncio.wait_for(self._open(user, timeout), timeout)
                 except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as error:
                     self.failures.append(f"{type(error).__name__}: {error}")
 
-        await asyncio.gather(*(one(user) for user in users for _ in range(tabs)))
+        attempts = asyncio.gather(*(one(user) for user in users for _ in range(tabs)))
+        try:
+            await asyncio.wait_for(attempts, deadline)
+        except TimeoutError:
+            self.failures.append(f"gave up: not all connected within {deadline:.0f}s")
         return len(self.sockets)
 
     async def _open(self, user: str, timeout: float) -> None:
@@ -98,5 +113,9 @@ class HubClients:
                 return
             await asyncio.sleep(0.05)
 
-    def first_failure(self) -> str | None:
-        return self.failures[0] if self.failures else None
+    def failed(self) -> str:
+        """How the connection attempts failed, in a sentence."""
+        if not self.failures:
+            return "no attempt failed"
+        first, last = self.failures[0], self.failures[-1]
+        return f"{len(self.failures)} failures, the first: {first}; the last: {last}"
