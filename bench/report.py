@@ -58,7 +58,18 @@ def render(runs: dict[str, dict[str, Any] | None]) -> str:
             lines += ["", f"## Figures: {mode}", "", "| figure | todomesh | floor | ratio |"]
             lines.append("|---|---|---|---|")
             lines += [_row(fig) for fig in run["figures"].values()]
+            lines += _profile(mode, run.get("profile"))
     return "\n".join(lines) + "\n"
+
+
+def _profile(mode: str, profile: dict[str, Any] | None) -> list[str]:
+    """The costliest functions of the profiled write load, when the run was profiled."""
+    recorded = (profile or {}).get("write_load") or {}
+    if not recorded.get("top"):
+        return []
+    lines = ["", f"### Profile under write load: {mode} ({recorded.get('svg')})", ""]
+    lines += ["| function | share of samples (inclusive) |", "|---|---|"]
+    return lines + [f"| `{t['function']}` | {t['percent']} % |" for t in recorded["top"]]
 
 
 def _row(fig: dict[str, Any]) -> str:

@@ -58,9 +58,15 @@ def event_figure(
         f"start of POST /api/tasks (load process) -> the event on its topic ({where})",
         result,
         params=params,
-        reason=None if made else "no create succeeded",
+        reason=_unseen(made, "event on its topic"),
         floors={"floor": floor(name, base_result, latency_ratio(result, base_result), base_reason)},
     )
+
+
+def _unseen(made: list[tuple[str, Call]], what: str) -> str:
+    if not made:
+        return "no create succeeded"
+    return f"not one {what} was seen for the {len(made)} creates before the deadline"
 
 
 async def audited(
@@ -96,7 +102,7 @@ def audit_figure(
         " transaction; read afterwards through GET /api/audit/<user>)",
         result,
         params=params,
-        reason=None if made else "no create succeeded",
+        reason=_unseen(made, "audit record"),
         floors={"floor": floor(name, base_result, latency_ratio(result, base_result), base_reason)},
     )
 

@@ -36,15 +36,12 @@ def writes(
     sizes: Sizes,
     watched: Watched,
     params: dict[str, Any],
-    during: Callable[[], Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The writes figure and the peak RSS of the watched processes under that load.
 
-    Floors run first, todomesh last (its delivery backlog then drains after the
-    figure, not during a floor's run). `during` starts beside todomesh's run (a profiler)."""
+    Floors run first, todomesh last: its delivery backlog then drains after the
+    figure, not during a floor's run."""
     measured = {key: (name, _attempt(run)) for key, (name, run) in floors.items()}
-    if during is not None:
-        during()
     with PeakRss(watched) as peak:
         result, error = _attempt(todomesh)
     params = {"clients": sizes.write_clients, "seconds": sizes.write_seconds, **params}

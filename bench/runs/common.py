@@ -36,6 +36,7 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. the profile
     started: float = field(default_factory=time.time)
     machine: dict[str, Any] = field(default_factory=lambda: machine())
+    commit: str = field(default_factory=lambda: git_commit())
 
     def user(self, role: str) -> str:
         return f"{self.run_id}-{role}"
@@ -61,7 +62,7 @@ class Run:
             "run_id": self.run_id,
             "started_at": datetime.fromtimestamp(self.started, UTC).isoformat(),
             "wall_seconds": round(time.time() - self.started, 1),
-            "git_commit": git_commit(),
+            "git_commit": self.commit,
             "machine": self.machine,
             "sizes": self.sizes.__dict__,
             "figures": self.figures,
