@@ -101,6 +101,8 @@ def fmt(m: dict[str, Any]) -> str:
         return "<br>".join(f"{app}: {_short(v)}" for app, v in m["apps"].items())
     if "total_cpu_fraction" in m:
         return f"{m['total_cpu_fraction'] * 100:.2f} % of a core, {m.get('threads')} threads"
+    if "first_2xx_s" in m:
+        return f"{m['first_2xx_s']} s"
     if "at_rest" in m:
         return f"{m['at_rest']['total_mb']} MB at rest, {m['under_load']['total_mb']} MB under load"
     return json.dumps(m)[:200]

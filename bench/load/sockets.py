@@ -67,7 +67,9 @@ class HubClients:
                     return
                 try:
                     await asyncio.wait_for(self._open(user, timeout), timeout)
-                except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as error:
+                except TimeoutError:
+                    self.failures.append(f"no ready message within {timeout:.0f}s")
+                except (aiohttp.ClientError, OSError, ValueError) as error:
                     self.failures.append(f"{type(error).__name__}: {error}")
 
         attempts = asyncio.gather(*(one(user) for user in users for _ in range(tabs)))
