@@ -96,6 +96,9 @@ def fmt(m: dict[str, Any]) -> str:
     """One measurement in a table cell."""
     if "p50_ms" in m:
         text = f"p50 {m['p50_ms']} / p95 {m['p95_ms']} / p99 {m['p99_ms']} ms (n={m['count']})"
+        if m.get("after_2xx"):
+            after = m["after_2xx"]
+            text += f"<br>from its 2xx: p50 {after['p50_ms']} / p99 {after['p99_ms']} ms"
         return f"{m['requests_per_s']} req/s, {text}" if m.get("requests_per_s") else text
     if "apps" in m:
         return "<br>".join(f"{app}: {_short(v)}" for app, v in m["apps"].items())

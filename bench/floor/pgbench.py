@@ -36,4 +36,4 @@ def pgbench(server: PostgresServer, clients: int, seconds: float) -> Any:
     result = summarize_ms(latencies)
     if result is None:
         raise RuntimeError(f"pgbench logged no transaction: {done.stdout}")
-    return {"requests_per_s": float(tps.group(1)) if tps else None, **result}
+    return {"requests_per_s": round(float(tps.group(1)), 1) if tps else None, **result}

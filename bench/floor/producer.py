@@ -32,7 +32,7 @@ def producer_performance(bootstrap: str, topic: str, records: int, size: int) ->
         raise RuntimeError(f"ProducerPerformance failed: {done.stderr[-800:] or done.stdout}")
     sent, rate, mean, worst, p50, p95, p99 = found[-1]
     return {
-        "requests_per_s": float(rate),
+        "requests_per_s": round(float(rate), 1),
         "count": int(sent),
         "p50_ms": float(p50),
         "p95_ms": float(p95),
