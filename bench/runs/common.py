@@ -19,7 +19,6 @@ from typing import Any
 
 import psutil
 
-from bench.load.auth import Auth
 from bench.result import failed
 from bench.sizes import Sizes
 from bench.targets import REPO
@@ -30,7 +29,6 @@ class Run:
     mode: str
     sizes: Sizes
     work: Path
-    auth: Auth = field(default_factory=Auth)
     run_id: str = field(default_factory=lambda: f"b{uuid.uuid4().hex[:8]}")
     figures: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. the profile

@@ -53,7 +53,7 @@ def run(bench: Run, profile_to: Path | None) -> None:
 class Stage:
     def __init__(self, bench: Run, stack: DaprStack, profile_to: Path | None) -> None:
         self.bench, self.stack, self.profile_to = bench, stack, profile_to
-        self.sizes, self.auth = bench.sizes, bench.auth
+        self.sizes, self.auth = bench.sizes, stack.auth
         self.todo, self.floor = stack.member("todo").url, stack.floor
         assert self.floor is not None
         self.watcher = TopicWatcher(stack.kafka.bootstrap, TOPICS)

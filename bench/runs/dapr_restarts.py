@@ -78,7 +78,7 @@ def cold_start_figures(bench: Run, stack: DaprStack, watcher: TopicWatcher) -> d
 def floor_reads(stack: DaprStack, bench: Run) -> tuple[str, Any, str | None]:
     assert stack.floor is not None
     url = f"{stack.floor.url}/items?limit=20"
-    reads = ReadLoop(url, bench.auth.headers("r"), bench.sizes.read_clients)
+    reads = ReadLoop(url, {}, bench.sizes.read_clients)
     reads.start()
     time.sleep(bench.sizes.pipeline_seconds)  # a fixed-length read load
     result = summarize_ms([c.seconds for c in reads.stop() if c.status == 200])
@@ -96,7 +96,7 @@ def backlog_figures(bench: Run, stack: DaprStack, watcher: TopicWatcher) -> dict
         consumers,
         lambda: together(*(lambda m=m: restart(m) for m in members)),
         url,
-        bench.auth,
+        stack.auth,
         bench.user("w"),
         bench.sizes,
         base,
@@ -111,5 +111,5 @@ def hub_figure(
     pid = hub.app.pid or 0
     held = lambda: {k: v for k, v in usage(pid).items() if k != "cpu_s"}  # noqa: E731
     ws = hub.url.replace("http://", "ws://")
-    fig = ws_receipt(todo.url, ws, bench.auth, bench.sizes, clients, bench.run_id, held)
+    fig = ws_receipt(todo.url, ws, stack.auth, bench.sizes, clients, bench.run_id, held)
     return {key: asyncio.run(fig)}

@@ -60,7 +60,7 @@ class Stage:
         self, bench: Run, server: EmbeddedServer, floor: FloorServer, profile_to: Path | None
     ) -> None:
         self.bench, self.server, self.floor, self.profile_to = bench, server, floor, profile_to
-        self.sizes, self.auth = bench.sizes, bench.auth
+        self.sizes, self.auth = bench.sizes, server.auth
         self.mine = Watched({"todomesh dev": server.pid})
         self.theirs = Watched({"floor": floor.pid})
         self.rest = {"todomesh": self.mine.rss(), "floor": self.theirs.rss()}

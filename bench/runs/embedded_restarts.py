@@ -59,9 +59,7 @@ def cold_start_figures(bench: Run, server: EmbeddedServer, floor: FloorServer) -
 
 
 def floor_reads(floor: FloorServer, bench: Run) -> tuple[str, Any, str | None]:
-    reads = ReadLoop(
-        f"{floor.url}/items?limit=20", bench.auth.headers("r"), bench.sizes.read_clients
-    )
+    reads = ReadLoop(f"{floor.url}/items?limit=20", {}, bench.sizes.read_clients)
     reads.start()
     time.sleep(bench.sizes.pipeline_seconds)  # a fixed-length read load
     calls = reads.stop()
@@ -78,7 +76,7 @@ def backlog_figures(bench: Run, server: EmbeddedServer, floor: FloorServer) -> d
         _consumers(server, DRAIN, bench.sizes.backlog),
         server.start,
         url,
-        bench.auth,
+        server.auth,
         bench.user("w"),
         bench.sizes,
         base,
@@ -93,7 +91,7 @@ def hub_figure(bench: Run, key: str, clients: int) -> dict[str, Any]:
     try:
         ws = server.url.replace("http://", "ws://")
         held = lambda: {k: v for k, v in usage(server.pid).items() if k != "cpu_s"}  # noqa: E731
-        fig = ws_receipt(server.url, ws, bench.auth, bench.sizes, clients, bench.run_id, held)
+        fig = ws_receipt(server.url, ws, server.auth, bench.sizes, clients, bench.run_id, held)
         return {key: asyncio.run(fig)}
     finally:
         server.stop()

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from bench.load.auth import Auth
 from bench.targets.floor import FloorServer, ServerSettings
 from functions.runtime.dapr_resources import config_path
 from functions.runtime.processes import free_port
@@ -45,6 +46,7 @@ class DaprStack:
         self.platform: SelfHostedPlatform | None = None
         self.floor_daprd: Daprd | None = None
         self.floor: FloorServer | None = None
+        self.auth = Auth()  # how the load process becomes a user of the platform
 
     def start(self) -> DaprStack:
         together(self.postgres.start, self.kafka.start, self.scheduler.start)

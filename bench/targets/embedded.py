@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.load.auth import Auth
 from bench.targets import REPO
 from bench.targets.floor import ServerSettings
 from functions.runtime.broker import Broker
@@ -39,6 +40,7 @@ class EmbeddedServer:
         argv += ["--data-dir", str(data_dir), "--threads", str(threads)]
         env = {**os.environ, "PYTHONPATH": str(REPO)}  # logging as shipped (INFO)
         self.process = ManagedProcess(argv, log_file=log_file, env=env, cwd=REPO)
+        self.auth = Auth(data_dir)  # how the load process becomes a user of this server
 
     @property
     def url(self) -> str:
