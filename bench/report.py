@@ -65,11 +65,16 @@ def render(runs: dict[str, dict[str, Any] | None]) -> str:
 def _profile(mode: str, profile: dict[str, Any] | None) -> list[str]:
     """The costliest functions of the profiled write load, when the run was profiled."""
     recorded = (profile or {}).get("write_load") or {}
-    if not recorded.get("top"):
+    if not recorded.get("top_self"):
         return []
     lines = ["", f"### Profile under write load: {mode} ({recorded.get('svg')})", ""]
-    lines += ["| function | share of samples (inclusive) |", "|---|---|"]
-    return lines + [f"| `{t['function']}` | {t['percent']} % |" for t in recorded["top"]]
+    lines += [f"Shares of {recorded['samples']} thread samples (waiting threads included).", ""]
+    lines += ["| where samples stop (self) | % | own code, inclusive | % |", "|---|---|---|---|"]
+    pairs = zip(recorded["top_self"], recorded["top_own_code_inclusive"], strict=False)
+    return lines + [
+        f"| `{a['function']}` | {a['percent']} | `{b['function']}` | {b['percent']} |"
+        for a, b in pairs
+    ]
 
 
 def _row(fig: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.load.wrk import _summary
-from bench.profile import top_functions
+from bench.profile import costs
 from bench.report import write_report
 from bench.result import figure, floor, problems, throughput_ratio
 from bench.runs.common import write_result
@@ -73,17 +73,31 @@ def test_wrk_output_becomes_a_rate_and_percentiles() -> None:
     assert (summary["p50_ms"], summary["p99_ms"], summary["count"]) == (1.5, 9.0, 2000)
 
 
-def test_the_top_functions_come_from_the_flame_graph_titles() -> None:
-    svg = (
-        "<title>all (1,000 samples, 100%)</title>"
-        "<title>_begin (functions/shared/db.py:95) (300 samples, 30.00%)</title>"
-        "<title>_begin (functions/shared/db.py:95) (40 samples, 4.00%)</title>"
-        "<title>token_hex (secrets.py:40) (110 samples, 11.00%)</title>"
+def test_self_and_inclusive_costs_come_from_the_flame_graph_frames() -> None:
+    def frame(label: str, depth: int, x: int, w: int) -> str:
+        rect = f'<rect x="0%" y="{depth * 16}" width="1%" height="15" fg:x="{x}" fg:w="{w}"/>'
+        return f"<g><title>{label} (9 samples, 1%)</title>{rect}</g>"
+
+    svg = '<g id="frames" total_samples="100">' + "".join(
+        [
+            frame("all", 0, 0, 100),
+            frame("step (functions/runtime/dispatcher.py:67)", 1, 0, 60),
+            frame("_begin (functions/shared/db.py:95)", 2, 0, 30),
+            frame("token_hex (secrets.py:40)", 2, 30, 10),
+            frame("create (functions/todo/api.py:38)", 1, 60, 40),
+            frame("_begin (functions/shared/db.py:95)", 2, 60, 25),
+        ]
     )
-    assert top_functions(svg, 2) == [
-        {"function": "_begin (functions/shared/db.py:95)", "percent": 34.0},
-        {"function": "token_hex (secrets.py:40)", "percent": 11.0},
+    found = costs(svg, top=2)
+    assert found["samples"] == 100
+    assert found["top_self"] == [
+        {"function": "_begin (functions/shared/db.py:95)", "percent": 55.0},
+        {"function": "step (functions/runtime/dispatcher.py:67)", "percent": 20.0},
     ]
+    assert found["top_own_code_inclusive"][0] == {
+        "function": "step (functions/runtime/dispatcher.py:67)",
+        "percent": 60.0,
+    }
 
 
 def test_the_report_shows_the_latest_full_run_against_the_goals(tmp_path: Path) -> None:
