@@ -17,6 +17,7 @@ import pytest
 from functions.launcher.binaries import DaprBinaries
 from functions.launcher.render import pod_name
 from functions.launcher.selfhosted import Addresses, SelfHostedPlatform
+from tests.support.identity import TEST_WRITE_LIMIT
 from tests.support.kafka import GroupLag
 from tests.support.mail import Mailbox, smtp_server
 from tests.support.quiet import Backlog, DaprBacklog, consumer_groups, wait_quiet
@@ -56,6 +57,7 @@ def selfhosted(
             smtp_port=mailbox.port,
         )
         work_dir = tmp_path / f"platform-{len(started)}"
+        kwargs["env"] = {"TODOMESH_RATE_LIMIT_WRITES": TEST_WRITE_LIMIT, **kwargs.get("env", {})}
         platform = SelfHostedPlatform(addresses, work_dir, binaries=dapr_binaries, **kwargs)
         started.append(platform)
         return platform.start()

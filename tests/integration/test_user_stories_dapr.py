@@ -347,7 +347,9 @@ def test_with_the_jobs_api_reminders_fire_once_each_across_a_restart_of_todo(
     reminder_times = {t["id"]: datetime.fromisoformat(t["reminder_time"]) for t in tasks}
     for task in tasks:  # each reminder is a job in the scheduler
         job = requests.get(
-            f"{member.sidecar.url}/v1.0-alpha1/jobs/reminder-{task['id']}", timeout=5
+            f"{member.sidecar.url}/v1.0-alpha1/jobs/reminder-{task['id']}",
+            headers=member.sidecar.api_headers,
+            timeout=5,
         )
         assert job.status_code == 200, job.text
 

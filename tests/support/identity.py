@@ -104,6 +104,9 @@ class User(str):
         user.token = token
         return user
 
+    def __getnewargs__(self) -> tuple[str, str]:  # copies keep the token
+        return (str(self), self.token)
+
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
