@@ -387,3 +387,29 @@ def test_with_the_jobs_api_reminders_fire_once_each_across_a_restart_of_todo(
     )
     record_property("jobs_api_delays_seconds", delays)
     log.warning("Jobs API: reminder.due fired %s s after the reminder time", delays)
+
+
+def test_the_chat_story_through_daprd_and_kafka(selfhosted, kafka, api, track: Tracker) -> None:
+    platform = selfhosted(app_ids=("todo", "hub", "audit"))
+    user = new_user("ann")
+    todo, audit = api(platform, "todo", user), api(platform, "audit", user)
+    reader = kafka("task-events")
+    ws, _ = track.hub(platform.members["hub"].url, user, platform.identity.token(user))
+
+    answer = ok(
+        todo.post(
+            "/api/chat",
+            json={"message": "Add task: Buy groceries tomorrow 5pm #home p1", "timezone": "UTC"},
+        )
+    )
+    task = answer["actions"][0]["result"]
+    assert (task["title"], task["tags"], task["priority"]) == ("Buy groceries", ["home"], "high")
+    assert task["due_date"].endswith("T17:00:00Z") and not task["all_day"]
+    reader.wait_for(lambda r: r.of_user(user, "task-events"), "task.created on task-events", 30)
+    [created] = reader.of_user(user, "task-events")
+    assert_our_envelope(created, "todo")
+    assert (created.key, created.envelope["type"]) == (task["id"].encode(), "task.created")
+    [pushed] = changes(ws, 1)
+    assert (pushed["type"], pushed["task_id"]) == ("task.created", task["id"])
+    trail = wait_for(lambda: audit_trail(audit, user, task["id"]), "the audit record", timeout=30)
+    assert [r["event_type"] for r in trail] == ["task.created"]
