@@ -1,0 +1,18 @@
+// The connection state in the top bar: connecting, live, reconnecting, offline.
+
+import { $ } from "./dom.js";
+
+const TEXT = {
+  idle: "Signed out", connecting: "Connecting…", live: "Live", offline: "Offline: waiting for the network",
+  refused: "Not allowed to follow these changes",
+};
+
+export function show({ state, seq, retryIn }) {
+  const el = $("connection");
+  el.dataset.state = state;
+  if (seq !== null && seq !== undefined) el.dataset.seq = String(seq);
+  const seconds = retryIn ? Math.max(1, Math.round(retryIn / 1000)) : 0;
+  const text = state === "reconnecting" ? `Reconnecting${seconds ? ` in ${seconds} s` : ""}…` : TEXT[state];
+  if (el.textContent !== text) el.textContent = text;
+  el.title = state === "live" ? "Changes from your other tabs and devices appear here at once." : "";
+}
