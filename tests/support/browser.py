@@ -8,13 +8,16 @@ Chromium comes from `infra/chromium/install.sh`, axe-core from `infra/axe/instal
 from __future__ import annotations
 
 import os
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 from playwright.sync_api import Locator, Page, expect
 
 from functions.identity import mint_token
+from functions.launcher.processes import wait_until
 
 CHROMIUM = Path(os.environ.get("TODOMESH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -40,6 +43,17 @@ CONTEXT: dict[str, Any] = {
 SERIOUS = ("serious", "critical")
 
 
+def local_day(days: int = 0) -> date:
+    """The date in the tabs' zone, `days` from today."""
+    return datetime.now(ZoneInfo(ZONE)).date() + timedelta(days=days)
+
+
+def at(day: date, hour: int, minute: int = 0) -> str:
+    """RFC 3339 (UTC) of a wall time in the tabs' zone."""
+    moment = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(ZONE))
+    return moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def sign_in(page: Page, base_url: str, user: str) -> Page:
     """Open the page, sign in as `user` through the provider's sign-in page, wait for live."""
     page.goto(f"{base_url}/")
@@ -58,6 +72,11 @@ def live(page: Page) -> Page:
 def row(page: Page, title: str) -> Locator:
     """The list row of the task called exactly `title`."""
     return page.locator("li.task").filter(has=page.get_by_role("button", name=title, exact=True))
+
+
+def title_of(page: Page, title: str) -> Locator:
+    """The task's title button (it opens the editor)."""
+    return page.get_by_role("button", name=title, exact=True)
 
 
 def titles(page: Page) -> list[str]:
@@ -85,6 +104,15 @@ class Api(requests.Session):
         response = self.get(f"/api/tasks/{task_id}")
         assert response.status_code == 200, response.text
         return response.json()
+
+    def wait_for(self, task_id: str, what: str, check: Any, timeout: float = 20) -> None:
+        """Poll the task (None once it is gone) until `check(task)` holds."""
+
+        def current() -> Any:
+            response = self.get(f"/api/tasks/{task_id}")
+            return response.json() if response.status_code == 200 else None
+
+        wait_until(lambda: bool(check(current())), what=what, timeout=timeout)
 
     def find(self, title: str) -> dict[str, Any] | None:
         """The open or complete task called `title` (searched through the API)."""
