@@ -14,5 +14,4 @@ export function show({ state, seq, retryIn }) {
   const seconds = retryIn ? Math.max(1, Math.round(retryIn / 1000)) : 0;
   const text = state === "reconnecting" ? `Reconnecting${seconds ? ` in ${seconds} s` : ""}…` : TEXT[state];
   if (el.textContent !== text) el.textContent = text;
-  el.title = state === "live" ? "Changes from your other tabs and devices appear here at once." : "";
 }

@@ -1,5 +1,7 @@
 // The inbox: in-app reminders, newest first, paged; each can be marked read or unread.
-// The unread count sits on the Inbox button.
+// The unread count sits on the Inbox button. Reading is no event the hub sends, so this
+// browser's other tabs hear of it on a BroadcastChannel, and other devices when their
+// page is looked at again.
 
 import { api, explain, query } from "./api.js";
 import { $, h } from "./dom.js";
@@ -7,10 +9,13 @@ import { moment } from "./format.js";
 import { error } from "./toasts.js";
 
 const state = { items: new Map(), cursor: null, loaded: false, generation: 0 };
+const tabs = "BroadcastChannel" in window ? new BroadcastChannel("todomesh-inbox") : null;
 let openTask = () => {};
 
 export function init({ open }) {
   openTask = open;
+  tabs?.addEventListener("message", () => changedElsewhere());
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && changedElsewhere());
   $("inbox-more").addEventListener("click", () => load(true).catch((e) => error(explain(e))));
   $("inbox-read-all").addEventListener("click", () => readAll().catch((e) => error(explain(e))));
   $("inbox-list").addEventListener("click", (event) => {
@@ -40,6 +45,7 @@ export async function load(more = false) {
   if (!more) {
     state.items.clear();
     $("inbox-list").replaceChildren();
+    refreshCount().catch(() => {});
   }
   for (const item of page.items) {
     state.items.set(item.id, item);
@@ -49,6 +55,11 @@ export async function load(more = false) {
   state.loaded = true;
   $("inbox-more").hidden = !state.cursor;
   $("inbox-empty").hidden = state.items.size > 0;
+}
+
+function changedElsewhere() {
+  if (!$("inbox-button").closest("[hidden]")) refreshCount().catch(() => {});
+  if (state.loaded && !$("inbox").hidden) load().catch(() => {});
 }
 
 /** A reminder that just arrived (a `notification.sent` payload). */
@@ -64,10 +75,10 @@ function render(item) {
       item.due_date ? ` · due ${moment(item.due_date)}` : ""),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "secondary", dataset: { action: item.read ? "unread" : "read" },
-        "aria-label": `${item.read ? "Mark as unread" : "Mark as read"}: ${item.title}` },
+        "aria-label": `${item.read ? "Mark unread" : "Mark read"}: ${item.title}` },
       item.read ? "Mark unread" : "Mark read"),
       h("button", { type: "button", class: "secondary", dataset: { action: "open" },
-        "aria-label": `Open the task ${item.title}` }, "Open task")));
+        "aria-label": `Open task: ${item.title}` }, "Open task")));
 }
 
 async function mark(item, read) {
@@ -77,6 +88,7 @@ async function mark(item, read) {
   const fresh = render(updated);
   old?.replaceWith(fresh);
   fresh.querySelector(`[data-action="${read ? "unread" : "read"}"]`)?.focus();
+  tabs?.postMessage("read");
   await refreshCount();
 }
 
