@@ -7,6 +7,11 @@ const TEXT = {
   refused: "Not allowed to follow these changes",
 };
 
+/** The last close code the hub gave (4401: token expired, 1001: going away, ...). */
+export function closed(code) {
+  $("connection").dataset.lastClose = String(code);
+}
+
 export function show({ state, seq, retryIn }) {
   const el = $("connection");
   el.dataset.state = state;

@@ -61,6 +61,7 @@ export function createLive(userId) {
   async function closed(event) {
     socket = null;
     if (stopped) return;
+    events.emit("closed", event.code);
     if (event.code === FORBIDDEN) {
       setState("refused", { reason: event.reason });
       return;

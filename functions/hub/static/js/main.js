@@ -56,6 +56,7 @@ function enter() {
   storeZone().catch(() => {});
   live = createLive(auth.user());
   live.on("state", connection.show);
+  live.on("closed", connection.closed);
   live.on("ready", ({ first }) => first && reload());
   live.on("resync", () => reload());
   live.on("message", received);
