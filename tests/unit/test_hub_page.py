@@ -72,3 +72,11 @@ def test_the_shell_has_no_inline_script_or_style() -> None:
     assert scripts and all('src="/static/' in script.split(">")[0] for script in scripts)
     assert not re.search(r"\son[a-z]+\s*=", html), "no inline event handlers"
     assert "javascript:" not in html
+
+
+def test_every_module_is_preloaded_so_none_waits_for_the_one_importing_it() -> None:
+    html = (STATIC / "index.html").read_text()
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/js/([\w-]+\.js)">', html))
+    modules = {path.name for path in (STATIC / "js").glob("*.js")} - {"main.js"}
+    assert preloaded == modules
+    assert '<script type="module" src="/static/js/main.js"></script>' in html

@@ -2,7 +2,7 @@
 // changed. Wall times (due, reminder) are read in the task's time zone.
 
 import { $ } from "./dom.js";
-import { userZone } from "./format.js";
+import { dayZone, userZone } from "./format.js";
 import { describeRrule } from "./rrule.js";
 import { dayKey, instantAt, timeOfDay, validZone } from "./zone.js";
 
@@ -18,7 +18,7 @@ export function formValues(task) {
   return {
     title: task.title, description: task.description || "", status: task.status, priority: task.priority,
     tags: task.tags.join(", "),
-    due_date: due ? dayKey(due, tz) : "",
+    due_date: due ? dayKey(due, task.all_day ? dayZone(task) : tz) : "",
     due_time: due && !task.all_day ? timeOfDay(due, tz) : "",
     reminder: reminder ? `${dayKey(reminder, tz)}T${timeOfDay(reminder, tz)}` : "",
     repeat: task.recurrence ? preset ?? "custom" : "",

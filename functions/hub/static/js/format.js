@@ -22,13 +22,16 @@ const DAY = { weekday: "short", day: "numeric", month: "short" };
 const TIME = { hour: "numeric", minute: "2-digit" };
 const RELATIVE = new Set(["Today", "Tomorrow", "Yesterday"]);
 
-/** The zone a task's due day is read in: an all-day due is a day of the task's zone. */
+/** The zone a task's wall times (due, reminder) are written in. */
 export const taskZone = (task) => task.timezone || zone;
 
-/** "YYYY-MM-DD" of a task's due day, in the zone it is a day of. */
+/** The zone an all-day due is a day of: the task's own, else UTC (as the server keeps it). */
+export const dayZone = (task) => task.timezone || "UTC";
+
+/** "YYYY-MM-DD" of a task's due day: an all-day one in its day's zone, else the user's. */
 export function dueDay(task) {
   if (!task.due_date) return null;
-  return dayKey(new Date(task.due_date), task.all_day ? taskZone(task) : zone);
+  return dayKey(new Date(task.due_date), task.all_day ? dayZone(task) : zone);
 }
 
 /** "Today", "Tomorrow", "Yesterday" or "Thu 3 Dec" (with the year when not this year). */
@@ -62,6 +65,11 @@ export function dueText(task, now = new Date()) {
 /** "Thu 3 Dec 17:00" for any instant (a reminder, an audit entry). */
 export function moment(iso, now = new Date()) {
   return `${dayLabel(dayKey(new Date(iso), zone), now)} ${time(iso)}`;
+}
+
+/** The due of a reminder's task: as the task says it (a day, or a time) when it is known. */
+export function reminderDue(note, task) {
+  return task?.due_date === note.due_date ? dueText(task) : moment(note.due_date);
 }
 
 export function isOverdue(task, now = new Date()) {

@@ -5,7 +5,8 @@
 
 import { api, explain, query } from "./api.js";
 import { $, h } from "./dom.js";
-import { moment } from "./format.js";
+import { moment, reminderDue } from "./format.js";
+import * as store from "./store.js";
 import { error } from "./toasts.js";
 
 const state = { items: new Map(), cursor: null, loaded: false, generation: 0 };
@@ -72,7 +73,7 @@ function render(item) {
   return h("li", { class: "note", dataset: { id: item.id, read: String(item.read) } },
     h("p", { class: "note-title" }, item.title),
     h("p", { class: "hint" }, `Reminder ${moment(item.reminder_time)}`,
-      item.due_date ? ` · due ${moment(item.due_date)}` : ""),
+      item.due_date ? ` · due ${reminderDue(item, store.get(item.task_id))}` : ""),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "secondary", dataset: { action: item.read ? "unread" : "read" },
         "aria-label": `${item.read ? "Mark unread" : "Mark read"}: ${item.title}` },

@@ -2,7 +2,8 @@
 // notification (the Notification API) when the user allowed it and is looking elsewhere.
 
 import { $ } from "./dom.js";
-import { moment } from "./format.js";
+import { reminderDue } from "./format.js";
+import * as store from "./store.js";
 import * as inbox from "./inbox.js";
 import { toast } from "./toasts.js";
 
@@ -35,7 +36,7 @@ export function received(message) {
     return;
   }
   if (note.channel !== "in_app") return;
-  const due = note.due_date ? ` — due ${moment(note.due_date)}` : "";
+  const due = note.due_date ? ` — due ${reminderDue(note, store.get(note.task_id))}` : "";
   toast({
     message: `Reminder: ${note.title}${due}`, kind: "reminder", timeout: 0,
     action: { label: "Open", run: () => openTask(note.task_id) },

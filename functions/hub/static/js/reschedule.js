@@ -2,7 +2,7 @@
 // task keeps its time of day.
 
 import { $ } from "./dom.js";
-import { taskZone, userZone } from "./format.js";
+import { dueDay, taskZone, userZone } from "./format.js";
 import { addDays, dayKey, instantAt, isoWeekday, timeOfDay } from "./zone.js";
 
 let choose = null;
@@ -25,7 +25,7 @@ export function init() {
 export function ask(task, then) {
   choose = (day) => then(dueOn(task, day));
   $("reschedule-title").textContent = `Reschedule “${task.title}”`;
-  $("reschedule-date").value = task.due_date ? dayKey(new Date(task.due_date), taskZone(task)) : "";
+  $("reschedule-date").value = dueDay(task) || "";
   $("reschedule").showModal();
 }
 
