@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("api_events", "hub_latency")
+BENCHMARKS = ("api_events", "hub_latency", "page_load")
 RESULTS = Path(__file__).with_name("results")
 
 
