@@ -117,6 +117,18 @@ def test_leaving_the_page_sends_what_waits_for_its_undo(
     )
 
 
+def test_signing_out_sends_what_waits_for_its_undo(
+    open_tab: OpenTab, api: Callable[[str], Api], user: str
+) -> None:
+    client = api(user)
+    task = client.task(title="Shred old letters", due_date=at(local_day(), 23))
+    page = open_tab(user)
+    row(page, "Shred old letters").get_by_role("button", name="Delete “Shred old letters”").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    client.wait_for(task["id"], "the deletion sent on signing out", lambda t: t is None)
+
+
 def test_the_undo_toast_passes_the_audit(
     audit_tab: OpenTab, api: Callable[[str], Api], user: str
 ) -> None:

@@ -5,12 +5,14 @@ while it was away; an expired token on the socket (4401) is renewed without a re
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import WebSocket, expect
 
+from functions.launcher.processes import wait_until
 from tests.browser.conftest import PLATFORM_ENV, OpenTab
 from tests.support.browser import TIMEOUT_MS, Api, live, row, title_of
 from tests.support.platform import PlatformProcess
@@ -112,6 +114,41 @@ def _listen(ws: WebSocket, heard: list[tuple[str, list[dict]]]) -> None:
     frames: list[dict] = []
     heard.append((ws.url, frames))
     ws.on("framereceived", lambda frame: frames.append(json.loads(frame)))
+
+
+def test_a_resync_reloads_what_the_hub_no_longer_keeps(
+    open_tab: OpenTab,
+    own_platform: Callable[..., PlatformProcess],
+    api: Callable[..., Api],
+    user: str,
+) -> None:
+    platform = own_platform(TODOMESH_HUB_RETENTION_SECONDS="2")  # the hub forgets fast
+    window = open_tab.new_context()  # type: ignore[attr-defined]
+    page = open_tab(user, context=window, platform=platform)
+    heard: list[tuple[str, list[dict]]] = []
+    page.on("websocket", lambda ws: _listen(ws, heard))
+    page.evaluate("window.__same_page = true")
+    page.get_by_role("link", name="All").click()
+    window.set_offline(True)
+    platform.stop()
+    platform.start()
+    client = api(user, platform)
+    for title in ("Forgotten one", "Forgotten two"):
+        client.task(title=title)
+    wait_until(lambda: _pruned(client) >= 2, what="the hub pruning its replay log")
+
+    window.set_offline(False)
+    live(page)
+    expect(page.locator("#list li.task .title")).to_have_text(["Forgotten one", "Forgotten two"])
+    assert page.evaluate("window.__same_page") is True, "no reload of the page, only of its data"
+    kinds = [frame["type"] for _, frames in heard for frame in frames]
+    assert kinds[:2] == ["resync", "ready"], kinds
+
+
+def _pruned(client: Api) -> float:
+    metrics = client.get("/metrics").text
+    found = re.search(r"^todomesh_hub_replay_pruned_total (\S+)$", metrics, re.MULTILINE)
+    return float(found[1]) if found else 0.0
 
 
 def test_an_expired_token_on_the_socket_is_renewed_and_the_stream_resumes(

@@ -78,7 +78,10 @@ function wire() {
   filters.init((values) => list.load(list.current().view, values).catch((e) => error(explain(e))));
   store.onChange((id) => id && store.get(id) && filters.rememberTags(store.get(id).tags));
   $("more").addEventListener("click", () => list.more().catch((e) => error(explain(e))));
-  $("sign-out").addEventListener("click", () => auth.signOut());
+  $("sign-out").addEventListener("click", () => {
+    actions.sendAll(); // while the token is still at hand
+    auth.signOut();
+  });
   window.addEventListener("hashchange", () => show(viewFromHash()));
   window.addEventListener("pagehide", actions.sendAll);
   tick();
