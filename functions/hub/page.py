@@ -1,4 +1,4 @@
-"""The web page: its shell at `/`, its files under `/static/`, and `/config.json`.
+"""The web page: its shell at `/`, its files under `/static/`, its icon, and `/config.json`.
 
 `/config.json` tells the page where to sign in: the configured OIDC issuer, else the
 built-in provider's issuer, else this origin; and the client id to sign in as. When
@@ -32,6 +32,10 @@ def page_routes(settings: Settings, static: Path) -> Blueprint:
                 connect_src=sources
             )
         return response
+
+    @bp.get("/favicon.ico")  # pages without an icon link (the sign-in page) ask for this
+    def favicon() -> Response:
+        return send_from_directory(static, "icon.svg", mimetype="image/svg+xml", max_age=86400)
 
     @bp.get("/config.json")
     def config() -> Response:

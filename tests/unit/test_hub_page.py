@@ -58,7 +58,7 @@ def test_a_real_provider_elsewhere_is_the_only_other_origin_the_page_may_fetch(
     assert "script-src 'self';" in policy and "default-src 'self';" in policy
 
 
-@pytest.mark.parametrize("path", ["/", "/static/js/main.js", "/static/app.css"])
+@pytest.mark.parametrize("path", ["/", "/static/js/main.js", "/static/app.css", "/favicon.ico"])
 def test_the_page_s_files_are_served(tmp_path: Path, path: str) -> None:
     response = client_for(Settings(data_dir=tmp_path)).get(path)
     assert response.status_code == 200
