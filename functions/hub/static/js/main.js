@@ -82,7 +82,7 @@ function wire() {
     actions.sendAll(); // while the token is still at hand
     auth.signOut();
   });
-  window.addEventListener("hashchange", () => show(viewFromHash()));
+  window.addEventListener("hashchange", () => location.hash.slice(1) in VIEWS && show(viewFromHash()));
   window.addEventListener("pagehide", actions.sendAll);
   tick();
 }
