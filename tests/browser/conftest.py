@@ -16,12 +16,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.support.browser import AXE, CHROMIUM, CHROMIUM_ARGS, CONTEXT, Api, sign_in
+from tests.support.browser import (
+    AXE,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CONTEXT,
+    PLATFORM_ENV,
+    Api,
+    OpenTab,
+    Tabs,
+    sign_in,
+)
 from tests.support.platform import PlatformProcess
-
-# Tests write faster than a person: the write budget must not be what they measure.
-PLATFORM_ENV = {"TODOMESH_RATE_LIMIT_WRITES": "100000/minute"}
-OpenTab = Callable[..., Page]
 
 
 def _require(present: bool, message: str) -> None:
@@ -71,45 +77,12 @@ def api(site: PlatformProcess) -> Iterator[Callable[[str], Api]]:
         session.close()
 
 
-class PageErrors:
-    """Uncaught errors and CSP violations of every page in a context."""
-
-    def __init__(self) -> None:
-        self.found: list[str] = []
-
-    def watch(self, page: Page) -> None:
-        page.on("pageerror", lambda error: self.found.append(f"page error: {error}"))
-        page.on("console", self._console)
-
-    def _console(self, message: Any) -> None:
-        if "Content Security Policy" in message.text or "Refused to" in message.text:
-            self.found.append(f"CSP: {message.text}")
-
-
 @pytest.fixture
-def open_tab(browser: Browser, site: PlatformProcess) -> Iterator[OpenTab]:
-    """`open_tab(user)`: a new signed-in tab of one browser window (the page's CSP holds);
-    `open_tab(user, context=...)` for a tab of another window, `platform=` another site."""
-    contexts: list[BrowserContext] = []
-    errors = PageErrors()
-
-    def new_context(**options: Any) -> BrowserContext:
-        context = browser.new_context(**{**CONTEXT, **options})
-        context.on("page", errors.watch)
-        contexts.append(context)
-        return context
-
-    def open_(
-        name: str, context: BrowserContext | None = None, platform: PlatformProcess = site
-    ) -> Page:
-        context = context or (contexts[0] if contexts else new_context())
-        return sign_in(context.new_page(), platform.url, name)
-
-    open_.new_context = new_context  # type: ignore[attr-defined]
-    yield open_
-    for context in contexts:
-        context.close()
-    assert not errors.found, "\n".join(errors.found)
+def open_tab(browser: Browser, site: PlatformProcess) -> Iterator[Tabs]:
+    tabs = Tabs(browser, site)
+    yield tabs
+    tabs.close()
+    assert not tabs.errors.found, "\n".join(tabs.errors.found)
 
 
 @pytest.fixture

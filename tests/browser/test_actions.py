@@ -8,8 +8,16 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import OpenTab
-from tests.support.browser import Api, assert_accessible, at, local_day, row, title_of
+from tests.support.browser import (
+    Api,
+    OpenTab,
+    Tabs,
+    assert_accessible,
+    at,
+    local_day,
+    row,
+    title_of,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +32,7 @@ def events_of(client: Api, task_id: str) -> list[str]:
 
 
 def test_complete_then_undo_leaves_no_trace_and_complete_then_sticks(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     client = api(user)
     task = client.task(title="Feed the cat", due_date=at(local_day(), 23))
@@ -50,7 +58,7 @@ def test_complete_then_undo_leaves_no_trace_and_complete_then_sticks(
 
 
 def test_delete_then_undo_keeps_the_task_and_delete_then_removes_it(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     client = api(user)
     task = client.task(title="Old note")
@@ -72,7 +80,7 @@ def test_delete_then_undo_keeps_the_task_and_delete_then_removes_it(
 
 
 def test_reschedule_moves_the_reminder_along_and_undo_moves_both_back(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     client = api(user)
     due, reminder = at(local_day(), 23), at(local_day(), 22, 30)
@@ -104,7 +112,7 @@ def test_reschedule_moves_the_reminder_along_and_undo_moves_both_back(
 
 
 def test_leaving_the_page_sends_what_waits_for_its_undo(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     client = api(user)
     task = client.task(title="Water the plants", due_date=at(local_day(), 23))
@@ -118,7 +126,7 @@ def test_leaving_the_page_sends_what_waits_for_its_undo(
 
 
 def test_signing_out_sends_what_waits_for_its_undo(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     client = api(user)
     task = client.task(title="Shred old letters", due_date=at(local_day(), 23))

@@ -7,8 +7,14 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import OpenTab
-from tests.support.browser import TIMEOUT_MS, Api, assert_accessible, row
+from tests.support.browser import (
+    TIMEOUT_MS,
+    Api,
+    OpenTab,
+    Tabs,
+    assert_accessible,
+    row,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +31,7 @@ def say(page: Page, text: str) -> None:
 
 
 def test_the_chat_acts_and_shows_what_it_did(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     page = open_tab(user)
     page.get_by_role("link", name="Upcoming").click()

@@ -8,8 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import OpenTab
-from tests.support.browser import Api, assert_accessible, row
+from tests.support.browser import Api, OpenTab, Tabs, assert_accessible, row
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +26,7 @@ def save(page: Page, dialog: Locator, title: str) -> None:
     expect(page.get_by_role("status").filter(has_text=f"Saved “{title}”").last).to_be_visible()
 
 
-def test_every_field_can_be_edited(open_tab: OpenTab, api: Callable[[str], Api], user: str) -> None:
+def test_every_field_can_be_edited(open_tab: Tabs, api: Callable[[str], Api], user: str) -> None:
     client = api(user)
     task_id = client.task(title="Draft the report")["id"]
     page = open_tab(user)
@@ -97,7 +96,7 @@ def test_every_field_can_be_edited(open_tab: OpenTab, api: Callable[[str], Api],
 
 
 def test_a_rule_the_server_refuses_is_explained(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     api(user).task(title="Odd one")
     page = open_tab(user)
@@ -112,7 +111,7 @@ def test_a_rule_the_server_refuses_is_explained(
 
 
 def test_a_change_made_elsewhere_meanwhile_is_merged_or_shown(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     client = api(user)
     task_id = client.task(title="Plan the trip")["id"]

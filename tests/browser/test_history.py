@@ -8,14 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from functions.launcher.processes import wait_until
-from tests.browser.conftest import OpenTab
-from tests.support.browser import Api, title_of
+from tests.support.browser import Api, Tabs, title_of
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_editor_shows_the_task_s_history(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     client = api(user)
     task = client.task(title="Renew passport", priority="low")

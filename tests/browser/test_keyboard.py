@@ -8,8 +8,16 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import OpenTab
-from tests.support.browser import Api, assert_accessible, at, local_day, row, title_of
+from tests.support.browser import (
+    Api,
+    OpenTab,
+    Tabs,
+    assert_accessible,
+    at,
+    local_day,
+    row,
+    title_of,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +31,7 @@ def tab_to(page: Page, target: Locator, limit: int = 40) -> None:
     raise AssertionError(f"{target} never got the focus by Tab")
 
 
-def test_the_page_works_by_keyboard(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
-) -> None:
+def test_the_page_works_by_keyboard(open_tab: Tabs, api: Callable[[str], Api], user: str) -> None:
     client = api(user)
     task = client.task(title="Tidy the desk", due_date=at(local_day(), 23))
     page = open_tab(user)

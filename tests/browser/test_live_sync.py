@@ -13,8 +13,7 @@ import pytest
 from playwright.sync_api import WebSocket, expect
 
 from functions.launcher.processes import wait_until
-from tests.browser.conftest import PLATFORM_ENV, OpenTab
-from tests.support.browser import TIMEOUT_MS, Api, live, row, title_of
+from tests.support.browser import PLATFORM_ENV, TIMEOUT_MS, Api, Tabs, live, row, title_of
 from tests.support.platform import PlatformProcess
 
 pytestmark = pytest.mark.browser
@@ -35,9 +34,9 @@ def own_platform(tmp_path: Path) -> Iterator[Callable[..., PlatformProcess]]:
         server.stop()
 
 
-def test_two_tabs_stay_in_step_both_ways(open_tab: OpenTab, user: str) -> None:
+def test_two_tabs_stay_in_step_both_ways(open_tab: Tabs, user: str) -> None:
     tab1, tab2 = open_tab(user), open_tab(user)
-    stranger = open_tab(f"other-{user}", context=open_tab.new_context())  # type: ignore[attr-defined]
+    stranger = open_tab(f"other-{user}", context=open_tab.new_context())
     for tab in (tab1, tab2, stranger):
         tab.get_by_role("link", name="All").click()
 
@@ -70,14 +69,14 @@ def test_two_tabs_stay_in_step_both_ways(open_tab: OpenTab, user: str) -> None:
 
 
 def test_the_page_resumes_after_a_restart_with_what_changed_meanwhile(
-    open_tab: OpenTab,
+    open_tab: Tabs,
     own_platform: Callable[..., PlatformProcess],
     api: Callable[..., Api],
     user: str,
 ) -> None:
     platform = own_platform()
     client = api(user, platform)
-    window = open_tab.new_context()  # type: ignore[attr-defined]
+    window = open_tab.new_context()
     page = open_tab(user, context=window, platform=platform)
     heard: list[tuple[str, list[dict]]] = []  # each new socket's URL and what it received
     page.on("websocket", lambda ws: _listen(ws, heard))
@@ -94,7 +93,7 @@ def test_the_page_resumes_after_a_restart_with_what_changed_meanwhile(
     client.task(title="Made while away")
     client.post(f"/api/tasks/{before['id']}/complete").raise_for_status()
     # Another window, online, shows when the hub has both changes in its log.
-    observer = open_tab(user, context=open_tab.new_context(), platform=platform)  # type: ignore[attr-defined]
+    observer = open_tab(user, context=open_tab.new_context(), platform=platform)
     expect(observer.locator("#connection")).to_have_attribute("data-seq", str(int(seq or 0) + 2))
     expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
     assert all(not frames for _, frames in heard), "the page heard the hub while offline"
@@ -117,13 +116,13 @@ def _listen(ws: WebSocket, heard: list[tuple[str, list[dict]]]) -> None:
 
 
 def test_a_resync_reloads_what_the_hub_no_longer_keeps(
-    open_tab: OpenTab,
+    open_tab: Tabs,
     own_platform: Callable[..., PlatformProcess],
     api: Callable[..., Api],
     user: str,
 ) -> None:
     platform = own_platform(TODOMESH_HUB_RETENTION_SECONDS="2")  # the hub forgets fast
-    window = open_tab.new_context()  # type: ignore[attr-defined]
+    window = open_tab.new_context()
     page = open_tab(user, context=window, platform=platform)
     heard: list[tuple[str, list[dict]]] = []
     page.on("websocket", lambda ws: _listen(ws, heard))
@@ -152,13 +151,13 @@ def _pruned(client: Api) -> float:
 
 
 def test_an_expired_token_on_the_socket_is_renewed_and_the_stream_resumes(
-    open_tab: OpenTab,
+    open_tab: Tabs,
     own_platform: Callable[..., PlatformProcess],
     api: Callable[..., Api],
     user: str,
 ) -> None:
     platform = own_platform(TODOMESH_TOKEN_TTL_SECONDS="12")
-    page = open_tab(user, context=open_tab.new_context(), platform=platform)  # type: ignore[attr-defined]
+    page = open_tab(user, context=open_tab.new_context(), platform=platform)
     renewals: list[str] = []
     page.on("request", lambda r: "refresh_token" in (r.post_data or "") and renewals.append(r.url))
     page.get_by_role("link", name="All").click()

@@ -10,15 +10,21 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import OpenTab
-from tests.support.browser import TIMEOUT_MS, Api, assert_accessible, row
+from tests.support.browser import (
+    TIMEOUT_MS,
+    Api,
+    OpenTab,
+    Tabs,
+    assert_accessible,
+    row,
+)
 
 pytestmark = pytest.mark.browser
 LINE = "pay rent every 3rd friday at 9am #bills p1"
 
 
 def test_the_preview_highlights_what_was_understood_and_adds_it(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     page = open_tab(user)
     box = page.get_by_label("Add a task")
@@ -74,7 +80,7 @@ def test_the_preview_highlights_what_was_understood_and_adds_it(
 
 
 def test_a_command_typed_into_quick_add_goes_to_the_chat(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     api(user).task(title="water the plants")
     page = open_tab(user)

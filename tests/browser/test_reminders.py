@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import OpenTab
-from tests.support.browser import Api, assert_accessible
+from tests.support.browser import Api, OpenTab, Tabs, assert_accessible
 
 pytestmark = pytest.mark.browser
 FIRES_WITHIN_MS = 30_000  # the embedded sweep runs every 5 s
@@ -36,9 +35,9 @@ def soon(seconds: int = 2) -> str:
 
 
 def test_a_reminder_fires_into_a_toast_the_inbox_and_the_desktop(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
-    window = open_tab.new_context(permissions=["notifications"])  # type: ignore[attr-defined]
+    window = open_tab.new_context(permissions=["notifications"])
     window.add_init_script(RECORD_NOTIFICATIONS)
     page, other_tab = open_tab(user, context=window), open_tab(user, context=window)
     page.evaluate("document.hasFocus = () => false")  # the user is looking elsewhere
@@ -74,7 +73,7 @@ def test_a_reminder_fires_into_a_toast_the_inbox_and_the_desktop(
 
 
 def test_where_reminders_go_is_edited_on_the_page(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     page = open_tab(user)
     page.get_by_role("button", name="Inbox").click()

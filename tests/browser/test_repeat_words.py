@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from functions.todo.language.describe import describe_rrule
-from tests.browser.conftest import OpenTab
+from tests.support.browser import Tabs
 from tests.support.platform import PlatformProcess
 
 pytestmark = pytest.mark.browser
@@ -55,9 +55,9 @@ def server_words(rule: str, start: date | None) -> str:
 
 
 def test_the_page_describes_every_rule_as_the_server_does(
-    open_tab: OpenTab, site: PlatformProcess
+    open_tab: Tabs, site: PlatformProcess
 ) -> None:
-    page = open_tab.new_context().new_page()  # type: ignore[attr-defined]
+    page = open_tab.new_context().new_page()
     page.goto(f"{site.url}/")
     words = page.evaluate(DESCRIBE_ALL, [RULES, [page_start for _, page_start in STARTS]])
     expected = [[server_words(rule, start) for rule in RULES] for start, _ in STARTS]

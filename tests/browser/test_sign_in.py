@@ -8,8 +8,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Response, WebSocket, expect
 
-from tests.browser.conftest import OpenTab
-from tests.support.browser import TIMEOUT_MS, assert_accessible, live, sign_in
+from tests.support.browser import (
+    TIMEOUT_MS,
+    OpenTab,
+    Tabs,
+    assert_accessible,
+    live,
+    sign_in,
+)
 from tests.support.platform import PlatformProcess
 
 pytestmark = pytest.mark.browser
@@ -17,9 +23,9 @@ STORAGE = "() => ({local: {...localStorage}, session: {...sessionStorage}})"
 
 
 def test_signing_in_keeps_the_access_token_in_memory_and_out_of_urls(
-    open_tab: OpenTab, site: PlatformProcess, user: str
+    open_tab: Tabs, site: PlatformProcess, user: str
 ) -> None:
-    page = open_tab.new_context().new_page()  # type: ignore[attr-defined]
+    page = open_tab.new_context().new_page()
     tokens: list[dict] = []
     sockets: list[WebSocket] = []
     page.on("response", lambda r: _token_answer(r, tokens))
@@ -65,9 +71,9 @@ def _token_answer(response: Response, tokens: list[dict]) -> None:
 
 
 def test_every_api_call_carries_the_token_and_no_url_does(
-    open_tab: OpenTab, site: PlatformProcess, user: str
+    open_tab: Tabs, site: PlatformProcess, user: str
 ) -> None:
-    page = open_tab.new_context().new_page()  # type: ignore[attr-defined]
+    page = open_tab.new_context().new_page()
     calls: list[tuple[str, str | None]] = []
     page.on("request", lambda r: calls.append((r.url, r.headers.get("authorization"))))
     sign_in(page, site.url, user)
@@ -78,8 +84,8 @@ def test_every_api_call_carries_the_token_and_no_url_does(
     assert not any("token" in url.lower() for url, _ in calls if "/oauth/token" not in url)
 
 
-def test_a_refused_sign_in_is_explained(open_tab: OpenTab, site: PlatformProcess) -> None:
-    page = open_tab.new_context().new_page()  # type: ignore[attr-defined]
+def test_a_refused_sign_in_is_explained(open_tab: Tabs, site: PlatformProcess) -> None:
+    page = open_tab.new_context().new_page()
     page.goto(f"{site.url}/?error=access_denied&error_description=Nobody+may+enter&state=x")
     expect(page.get_by_role("alert")).to_have_text("Nobody may enter")
     assert page.url == f"{site.url}/"

@@ -9,8 +9,17 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import OpenTab
-from tests.support.browser import Api, assert_accessible, at, local_day, row, title_of, titles
+from tests.support.browser import (
+    Api,
+    OpenTab,
+    Tabs,
+    assert_accessible,
+    at,
+    local_day,
+    row,
+    title_of,
+    titles,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +53,7 @@ def shows(page: Page, expected: list[str]) -> None:
 
 
 def test_each_view_and_filter_is_a_query_to_the_api(
-    open_tab: OpenTab, api: Callable[[str], Api], user: str
+    open_tab: Tabs, api: Callable[[str], Api], user: str
 ) -> None:
     seed(api(user))
     page = open_tab(user)
@@ -90,7 +99,7 @@ def _window(query: dict[str, list[str]]) -> str:
     return "upcoming" if "due_from" in query else "overdue" if "due_before" in query else "none"
 
 
-def test_long_lists_come_in_pages(open_tab: OpenTab, api: Callable[[str], Api], user: str) -> None:
+def test_long_lists_come_in_pages(open_tab: Tabs, api: Callable[[str], Api], user: str) -> None:
     client = api(user)
     for n in range(55):
         client.task(title=f"Bulk {n:02d}", tags=["bulk"])

@@ -8,16 +8,18 @@ Chromium comes from `infra/chromium/install.sh`, axe-core from `infra/axe/instal
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import requests
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from functions.identity import mint_token
 from functions.launcher.processes import wait_until
+from tests.support.platform import PlatformProcess
 
 CHROMIUM = Path(os.environ.get("TODOMESH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -41,6 +43,9 @@ CONTEXT: dict[str, Any] = {
     "locale": "en-GB",
 }
 SERIOUS = ("serious", "critical")
+# Tests write faster than a person: the write budget must not be what they measure.
+PLATFORM_ENV = {"TODOMESH_RATE_LIMIT_WRITES": "100000/minute"}
+OpenTab = Callable[..., Page]  # audit_tab(user | None, **context options) -> Page
 
 
 def local_day(days: int = 0) -> date:
@@ -144,3 +149,48 @@ def assert_accessible(page: Page, where: str) -> None:
         problems += [f"[{scheme}] {problem}" for problem in violations(page)]
     page.emulate_media(color_scheme="light")
     assert not problems, f"accessibility of {where}:\n" + "\n".join(problems)
+
+
+class PageErrors:
+    """Uncaught errors and CSP violations of every page in a context."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def watch(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.found.append(f"page error: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text or "Refused to" in message.text:
+            self.found.append(f"CSP: {message.text}")
+
+
+class Tabs:
+    """`tabs(user)`: a new signed-in tab of one browser window, under the page's CSP;
+    `tabs(user, context=tabs.new_context())` a tab of another window (another device),
+    `platform=` on another platform. Uncaught errors and CSP violations fail the test."""
+
+    def __init__(self, browser: Browser, site: PlatformProcess) -> None:
+        self.browser, self.site = browser, site
+        self.contexts: list[BrowserContext] = []
+        self.errors = PageErrors()
+
+    def new_context(self, **options: Any) -> BrowserContext:
+        context = self.browser.new_context(**{**CONTEXT, **options})
+        context.on("page", self.errors.watch)
+        self.contexts.append(context)
+        return context
+
+    def __call__(
+        self,
+        name: str,
+        context: BrowserContext | None = None,
+        platform: PlatformProcess | None = None,
+    ) -> Page:
+        context = context or (self.contexts[0] if self.contexts else self.new_context())
+        return sign_in(context.new_page(), (platform or self.site).url, name)
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
