@@ -5,6 +5,7 @@ the JSON to bench/results/, and (after a full run) regenerate bench/REPORT.md.
     python -m bench dapr                 # task bench:dapr
     python -m bench embedded --quick     # the smoke run CI makes (no timing assertion)
     python -m bench report               # REPORT.md from the latest full results
+    python -m bench page                 # the web page's weight and first paint (Chromium)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("mode", choices=("embedded", "dapr", "report"))
+    parser.add_argument("mode", choices=("embedded", "dapr", "report", "page"))
     parser.add_argument("--quick", action="store_true", help="small counts: a smoke run")
     parser.add_argument("--results-dir", type=Path, default=HERE / "results")
     parser.add_argument("--report", type=Path, default=HERE / "REPORT.md")
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "report":
         write_report(args.report, args.results_dir)
         return 0
+    if args.mode == "page":
+        return _page(args.results_dir, args.quick)
     say(f"open files limit: {raise_open_files_limit()}")
     with tempfile.TemporaryDirectory(prefix=f"todomesh-bench-{args.mode}-") as tmp:
         work = Path(tmp)
@@ -66,6 +69,19 @@ def _run(bench: Run, profile_to: Path | None) -> None:
         from bench.runs import dapr
 
         dapr.run(bench, profile_to)
+
+
+def _page(results_dir: Path, quick: bool) -> int:
+    import json
+
+    from bench import page_load
+
+    result = page_load.run(quick=quick)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / "page_load.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    say(f"results: {path}\n{json.dumps(result['summary'], indent=2)}")
+    return 0
 
 
 def _keep(work: Path) -> Path:

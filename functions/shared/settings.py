@@ -81,6 +81,8 @@ class Settings:
     token_ttl_seconds: int = 3600
     refresh_token_ttl_seconds: int = 8 * 3600
     redirect_uris: str = ""
+    # The web page's OAuth client id at the identity provider (the built-in one takes any).
+    web_client_id: str = "todomesh-web"
     # Hostile input (docs/security.md): exact origins allowed by CORS (space- or
     # comma-separated), and per-caller write limits with their storage URI.
     cors_origins: str = ""
