@@ -4,21 +4,16 @@ page's inbox badge."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
+from collections.abc import Mapping
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from functions.identity import mint_token
-from functions.shared.identity.local import IssuerRecord, write_issuer_record
-from tests.functions.harness import Deliverer, event_data
+from tests.support.harness import Deliverer, event_data
+from tests.support.identity import As
 
-ISSUER = "http://127.0.0.1:8000"
-
-
-def bearer(data_dir: Path, user: str) -> dict[str, str]:
-    write_issuer_record(data_dir, IssuerRecord(ISSUER, "todomesh"))
-    return {"Authorization": f"Bearer {mint_token(data_dir, user)}"}
+pytestmark = pytest.mark.functions
 
 
 def remind(notify: Flask, user: str) -> None:
@@ -30,15 +25,15 @@ def remind(notify: Flask, user: str) -> None:
     assert deliver.dapr(data).get_json() == {"status": "SUCCESS"}
 
 
-def unread(client: FlaskClient, headers: dict[str, str]) -> int:
+def unread(client: FlaskClient, headers: Mapping[str, str]) -> int:
     response = client.get("/api/notifications/unread-count", headers=headers)
     assert response.status_code == 200, response.get_json()
     return response.get_json()["unread"]
 
 
-def test_the_count_follows_reminders_and_reading(notify: Flask, function_env: Path) -> None:
+def test_the_count_follows_reminders_and_reading(notify: Flask) -> None:
     client = notify.test_client()
-    alice, bob = bearer(function_env, "alice"), bearer(function_env, "bob")
+    alice, bob = As("alice"), As("bob")
     assert unread(client, alice) == 0
     for _ in range(3):
         remind(notify, "alice")
@@ -53,8 +48,7 @@ def test_the_count_follows_reminders_and_reading(notify: Flask, function_env: Pa
     assert unread(client, alice) == 3
 
 
-def test_the_count_needs_a_token(notify: Flask, function_env: Path) -> None:
-    bearer(function_env, "alice")  # the provider's issuer is known: the token alone is missing
+def test_the_count_needs_a_token(notify: Flask) -> None:
     response = notify.test_client().get("/api/notifications/unread-count")
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
