@@ -2,7 +2,9 @@
 
 The todo service hosts it (`/.well-known/...`, `/oauth/...`) with its key in the
 run's folder; every other app knows only its issuer URL and fetches its key set
-over HTTP, exactly as it would from Keycloak or Dex.
+over HTTP, exactly as it would from Keycloak or Dex. Tokens name the issuer as
+callers on this machine reach it; `jwks_host` is where the other apps reach it
+(the host's loopback as a container sees it, for apps in pods).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ HOST = "todo"
 @dataclass(frozen=True)
 class BuiltinIdentity:
     data_dir: Path
+    jwks_host: str = "127.0.0.1"
 
     @functools.cached_property
     def port(self) -> int:
@@ -39,7 +42,7 @@ class BuiltinIdentity:
             }
         return {
             "TODOMESH_TOKEN_ISSUER": self.issuer,
-            "TODOMESH_JWKS_URL": f"{self.issuer}/.well-known/jwks.json",
+            "TODOMESH_JWKS_URL": f"http://{self.jwks_host}:{self.port}/.well-known/jwks.json",
         }
 
     def token(self, user: str, *, admin: bool = False, ttl: int = 3600) -> str:

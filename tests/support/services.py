@@ -22,6 +22,7 @@ from typing import Self
 import pg8000.native
 
 from functions.launcher.binaries import INFRA, kafka_libs, postgres_bin
+from functions.launcher.podman import HOST_LOOPBACK
 from functions.launcher.processes import ManagedProcess, free_port, port_open, wait_until
 from functions.launcher.sidecars import Daprd, Scheduler
 
@@ -134,11 +135,12 @@ class PostgresServer(_Server):
 
 class KafkaBroker(_Server):
     """A single-node KRaft broker. `stop()` then `start()` brings back the same
-    broker with the same ports and data; `kill()` is a crash."""
+    broker with the same ports and data; `kill()` is a crash. Containers use
+    `pod_bootstrap`, a listener of its own that advertises the address they reach."""
 
     def __init__(self, *, base_dir: Path | None = None) -> None:
         self.libs = kafka_libs()
-        self.port, self.controller_port = free_port(), free_port()
+        self.port, self.controller_port, self.pod_port = free_port(), free_port(), free_port()
         self.base_dir = Path(tempfile.mkdtemp(prefix="todomesh-kafka-", dir=base_dir))
         self.config = self.base_dir / "server.properties"
         self.process = ManagedProcess(
@@ -149,6 +151,11 @@ class KafkaBroker(_Server):
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def pod_bootstrap(self) -> str:
+        """The broker as a container on slirp4netns reaches it."""
+        return f"{HOST_LOOPBACK}:{self.pod_port}"
 
     def start(self) -> None:
         self._configure()
@@ -175,6 +182,7 @@ class KafkaBroker(_Server):
         self.config.write_text(
             template.replace("@PORT@", str(self.port))
             .replace("@CONTROLLER_PORT@", str(self.controller_port))
+            .replace("@POD_PORT@", str(self.pod_port))
             .replace("@LOG_DIRS@", str(self.base_dir / "data"))
         )
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
