@@ -39,6 +39,10 @@ class Member:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def sidecar_url(self) -> str:
+        return self.sidecar.url
+
     def start(self) -> None:
         self.sidecar.start()
         self.start_app()
