@@ -1,4 +1,4 @@
-"""`todomesh`: run the platform, migrate schemas, mint development tokens."""
+"""`todomesh`: run the platform, migrate schemas, mint development tokens, emit CloudEvents."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from functions.apps import APP_IDS
+from functions.emit import add_emit_command, run_emit
 from functions.identity.cli import add_token_command, run_token
 from functions.identity.hosting import builtin_identity, open_provider
 from functions.shared.settings import Settings
@@ -39,10 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("--app", choices=(*APP_IDS, "all"), default="all")
 
     add_token_command(commands)
+    add_emit_command(commands)
 
     args = parser.parse_args(argv)
     if args.command == "token":
         return run_token(args)
+    if args.command == "emit":
+        return run_emit(args)
     if args.command == "dev":
         return _dev(args)
     if args.command == "up":

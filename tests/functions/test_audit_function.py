@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 from functions.audit.models import AuditRecord
-from tests.functions.harness import (
+from tests.support.harness import (
     Deliverer,
     break_database,
     context_of,

@@ -17,7 +17,8 @@ from functions.notify.worker import RetryWorker
 from functions.shared.events import utcnow
 from functions.shared.wiring import provided
 from tests.contract.contract import validate_event
-from tests.functions.harness import (
+from tests.functions.servers import Webhook
+from tests.support.harness import (
     Deliverer,
     break_database,
     context_of,
@@ -26,7 +27,6 @@ from tests.functions.harness import (
     rows,
     status_of,
 )
-from tests.functions.servers import Webhook
 from tests.support.mail import Mailbox
 
 ALICE = {"X-User-Id": "alice"}
