@@ -19,8 +19,8 @@ from functions.todo import create_app, dead_letters
 from functions.todo.dead_letters import routes as dead_letter_routes
 from functions.todo.models import DeadLetter
 from tests.api.conftest import Api
+from tests.functions.harness import break_database, context_of
 from tests.support.envelopes import cloud_event
-from tests.support.harness import break_database, context_of
 
 LETTERS = "/api/admin/dead-letters"
 ADMIN = {"X-User-Role": "admin"}

@@ -21,7 +21,7 @@ import requests
 
 from functions.identity.tokens import DEFAULT_ISSUER, mint_token
 from functions.launcher.processes import ManagedProcess, free_port, http_ok, wait_until
-from tests.support.harness import ROOT, contract_event
+from tests.support.functions import ROOT, contract_event
 
 pytestmark = pytest.mark.e2e
 

@@ -14,17 +14,15 @@ import functions_framework
 import pytest
 from flask import Flask
 
-from functions.identity.tokens import DEFAULT_ISSUER
 from functions.shared.settings import Settings
+from tests.functions.harness import SOURCE, context_of
 from tests.functions.servers import Webhook, webhook_server
-from tests.support.harness import SOURCE, context_of
 from tests.support.mail import Mailbox, smtp_server
 
 
 @pytest.fixture(autouse=True)
 def function_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Embedded mode, SQLite files in a fresh directory, nothing inherited from the shell;
-    tokens of `todomesh token` (the harness's `bearer`) on that directory are accepted."""
+    """Embedded mode, SQLite files in a fresh directory, nothing inherited from the shell."""
     for name in (
         "DATABASE_URL",
         "TODOMESH_MODE",
@@ -38,7 +36,6 @@ def function_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         monkeypatch.delenv(name, raising=False)
     data_dir = tmp_path / "data"
     monkeypatch.setenv("TODOMESH_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("TODOMESH_TOKEN_ISSUER", DEFAULT_ISSUER)
     return data_dir
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 from functions.audit.models import AuditRecord
-from tests.support.harness import (
+from tests.functions.harness import (
     Deliverer,
     break_database,
     context_of,

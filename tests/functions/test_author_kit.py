@@ -9,10 +9,11 @@ import pytest
 from flask import Flask
 
 from functions.audit.models import AuditRecord
+from functions.identity.tokens import DEFAULT_ISSUER
 from functions.notify.models import Notification
 from functions.recurring.models import Series
 from tests.contract.contract import ContractViolation, event_types
-from tests.support.harness import (
+from tests.support.functions import (
     bearer,
     build_function,
     context_of,
@@ -25,8 +26,10 @@ from tests.support.harness import (
 
 
 @pytest.fixture
-def built() -> Iterator[list[Flask]]:
-    """Apps a test builds with `build_function`; stopped after it."""
+def built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Flask]]:
+    """Apps a test builds with `build_function`, which accept `bearer` tokens (the issuer
+    `todomesh token` names on a fresh data directory); stopped after the test."""
+    monkeypatch.setenv("TODOMESH_TOKEN_ISSUER", DEFAULT_ISSUER)
     apps: list[Flask] = []
     yield apps
     for app in apps:

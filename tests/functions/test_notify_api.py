@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.harness import Deliverer, event_data
+from tests.functions.harness import Deliverer, event_data
 
 ALICE = {"X-User-Id": "alice"}
 BOB = {"X-User-Id": "bob"}

@@ -17,8 +17,7 @@ from functions.notify.worker import RetryWorker
 from functions.shared.events import utcnow
 from functions.shared.wiring import provided
 from tests.contract.contract import validate_event
-from tests.functions.servers import Webhook
-from tests.support.harness import (
+from tests.functions.harness import (
     Deliverer,
     break_database,
     context_of,
@@ -27,6 +26,7 @@ from tests.support.harness import (
     rows,
     status_of,
 )
+from tests.functions.servers import Webhook
 from tests.support.mail import Mailbox
 
 ALICE = {"X-User-Id": "alice"}

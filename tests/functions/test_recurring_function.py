@@ -14,7 +14,7 @@ from functions.recurring.snapshots import NAMESPACE
 from functions.shared.settings import Settings
 from functions.todo import create_app as create_todo_app
 from tests.contract.contract import validate_event
-from tests.support.harness import (
+from tests.functions.harness import (
     Deliverer,
     break_database,
     context_of,

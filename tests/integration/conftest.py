@@ -33,16 +33,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each test marked `each_platform` on the self-hosted and on the pod platform."""
-    if metafunc.definition.get_closest_marker("each_platform"):
-        metafunc.parametrize("selfhosted", PLATFORMS, indirect=True)
-
-
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
     with smtp_server() as box:
         yield box
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test marked `each_platform` on the self-hosted and on the pod platform."""
+    if metafunc.definition.get_closest_marker("each_platform"):
+        metafunc.parametrize("selfhosted", PLATFORMS, indirect=True)
 
 
 @pytest.fixture

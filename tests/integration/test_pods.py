@@ -25,6 +25,7 @@ from functions.launcher.pods import APP_UID, DAPRD_UID, PodPlatform
 from tests.support.stories import eventually, ok
 
 pytestmark = [
+    pytest.mark.integration,
     pytest.mark.pods,
     pytest.mark.parametrize("selfhosted", ["pods"], indirect=True),
 ]

@@ -15,6 +15,7 @@ import pytest
 
 from functions.launcher.binaries import DaprBinaries, MissingInfrastructure
 from functions.launcher.platform import Addresses
+from functions.launcher.podman import HOST_LOOPBACK
 from functions.launcher.pods import PodPlatform, pod_images
 from tests.support.plugin import infrastructure_missing
 from tests.support.services import KafkaBroker
@@ -42,7 +43,7 @@ def pod_platform(
     return PodPlatform(
         addresses,
         work_dir,
-        pod_kafka_brokers=broker.pod_bootstrap,
+        pod_kafka_brokers=f"{HOST_LOOPBACK}:{broker.pod_port}",
         binaries=binaries,
         images=required_images(),
         **kwargs,

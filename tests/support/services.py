@@ -22,7 +22,6 @@ from typing import Self
 import pg8000.native
 
 from functions.launcher.binaries import INFRA, kafka_libs, postgres_bin
-from functions.launcher.podman import HOST_LOOPBACK
 from functions.launcher.processes import ManagedProcess, free_port, port_open, wait_until
 from functions.launcher.sidecars import Daprd, Scheduler
 
@@ -135,8 +134,8 @@ class PostgresServer(_Server):
 
 class KafkaBroker(_Server):
     """A single-node KRaft broker. `stop()` then `start()` brings back the same
-    broker with the same ports and data; `kill()` is a crash. Containers use
-    `pod_bootstrap`, a listener of its own that advertises the address they reach."""
+    broker with the same ports and data; `kill()` is a crash. Containers have a
+    listener of their own, on `pod_port`, that advertises the address they reach."""
 
     def __init__(self, *, base_dir: Path | None = None) -> None:
         self.libs = kafka_libs()
@@ -151,11 +150,6 @@ class KafkaBroker(_Server):
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
-
-    @property
-    def pod_bootstrap(self) -> str:
-        """The broker as a container on slirp4netns reaches it."""
-        return f"{HOST_LOOPBACK}:{self.pod_port}"
 
     def start(self) -> None:
         self._configure()

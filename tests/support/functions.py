@@ -1,7 +1,7 @@
 """The function author's harness: an event from the contract, delivered in-process, and
 what the function did with it.
 
-    from tests.support.harness import build_function, contract_event, deliver, rows
+    from tests.support.functions import build_function, contract_event, deliver, rows
 
     def test_audit_keeps_a_completed_task(function_env):       # env: SQLite in a tmp dir
         app = build_function("audit")                          # as functions-framework runs it
@@ -17,12 +17,12 @@ what the function did with it.
 --source functions/main.py` (tests/functions/conftest.py's `function_env` gives
 each test its own SQLite files). `deliver` wraps the envelope as `todomesh emit`
 does (functions/emit.py). Stop an app built here with `context_of(app).stop()`.
+tests/functions/harness.py adds what our own suites need on top: deliveries of
+malformed data, the sample data in tests/data, a database that goes away.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,13 +30,12 @@ from typing import Any
 import functions_framework
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from functions.emit import http_delivery
 from functions.identity.tokens import mint_token
 from functions.shared.context import AppContext
-from functions.shared.db import reader_factory, session_factory
 from functions.shared.events import Event, isoformat, utcnow
 from functions.shared.wiring import context
 from tests.contract.contract import SCHEMAS, load_json, validate_event
@@ -44,9 +43,6 @@ from tests.support.envelopes import task_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = str(ROOT / "functions" / "main.py")
-DATA = ROOT / "tests" / "data"
-CLOSED_PORT_URL = "postgresql+pg8000://nobody@127.0.0.1:9/nowhere"
-KNATIVE_SOURCE = "/apis/v1/namespaces/todomesh/kafkasources/task-events"
 
 
 def build_function(target: str) -> Flask:
@@ -135,50 +131,6 @@ def deliver(
     return client.post(path or f"/events/{topic}", data=body, headers=headers)
 
 
-def event_data(name: str, **overrides: Any) -> dict[str, Any]:
-    """`tests/data/<name>.json` with a fresh event id; `payload=` merges into the payload."""
-    data = copy.deepcopy(json.loads((DATA / f"{name}.json").read_text()))
-    data["event_id"] = str(uuid.uuid4())
-    payload = overrides.pop("payload", None)
-    data.update(overrides)
-    if payload:
-        data["payload"].update(payload)
-    return data
-
-
-class Deliverer:
-    """Posts event `data` (the CloudEvent's `data`, well-formed or not) to a function as
-    Dapr or Knative would."""
-
-    def __init__(self, client: FlaskClient, path: str, topic: str) -> None:
-        self.client, self.path, self.topic = client, path, topic
-
-    def envelope(self, data: Any, **attributes: Any) -> dict[str, Any]:
-        meta = data if isinstance(data, dict) else {}
-        return {
-            "specversion": "1.0",
-            "id": meta.get("event_id", str(uuid.uuid4())),
-            "type": meta.get("event_type", "task.created"),
-            "source": "todo",
-            "subject": meta.get("task_id", "unknown"),
-            "time": meta.get("timestamp", "2026-01-01T00:00:00Z"),
-            "datacontenttype": "application/json",
-            "data": data,
-            "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-            **attributes,
-        }
-
-    def dapr(self, data: Any, **attributes: Any) -> TestResponse:
-        """Structured mode, `application/cloudevents+json`, with Dapr's extra attributes."""
-        envelope = self.envelope(data, **attributes)
-        return deliver(self.client, envelope, topic=self.topic, path=self.path)
-
-    def knative(self, data: Any) -> TestResponse:
-        """Binary mode: the attributes in `ce-*` headers, the data as the JSON body."""
-        envelope = self.envelope(data, source=KNATIVE_SOURCE)
-        return deliver(self.client, envelope, binary=True, path=self.path)
-
-
 def status_of(response: Any) -> str:
     """The Dapr status of a reply: SUCCESS, RETRY or DROP (empty if none)."""
     return (response.get_json(silent=True) or {}).get("status", "")
@@ -194,13 +146,3 @@ def outbox(app: Flask) -> list[tuple[str, str, dict[str, Any]]]:
     """What the app wrote to its outbox: [(topic, key, envelope)]."""
     model = context_of(app).outbox
     return [(r.topic, r.partition_key, r.envelope) for r in rows(app, model, model.id)]
-
-
-def break_database(app: Flask) -> None:
-    """From now on every transaction of `app` meets a database that refuses connections."""
-    ctx = context_of(app)
-    ctx.engine.dispose()
-    dead = create_engine(CLOSED_PORT_URL, connect_args={"timeout": 1})
-    ctx.sessions = session_factory(dead)
-    ctx.readers = reader_factory(dead)
-    ctx.engine = dead
