@@ -4,7 +4,8 @@ The pod holds two containers, as a cluster's pod with Dapr's injected sidecar
 does: `app` (the image, listening on 8080) and `daprd` (the cached static daprd
 binary, bind-mounted read-only into the Debian base image, on 3500). They reach
 each other on the pod's own localhost; the host reaches the app and the sidecar
-on the ports published on its 127.0.0.1.
+on the ports published on its 127.0.0.1. A pod without `daprd_args` has the app
+only, as the query half of a function runs in a cluster.
 """
 
 from __future__ import annotations
@@ -30,10 +31,14 @@ class AppPod:
     name: str
     app_id: str
     port: int
-    sidecar_port: int
     app_args: list[str]
-    daprd_args: list[str]
+    sidecar_port: int | None = None
+    daprd_args: list[str] | None = None
     ready_seconds: float | None = None
+
+    @property
+    def containers(self) -> tuple[str, ...]:
+        return ("app", "daprd") if self.daprd_args is not None else ("app",)
 
     @property
     def url(self) -> str:
@@ -44,20 +49,14 @@ class AppPod:
         return f"http://127.0.0.1:{self.sidecar_port}"
 
     def start(self) -> None:
-        """Create the pod and both containers, start them, wait until both are ready."""
-        podman(
-            "pod",
-            "create",
-            "--name",
-            self.name,
-            "--network",
-            NETWORK,
-            "--publish",
-            f"127.0.0.1:{self.port}:{APP_PORT}",
-            "--publish",
-            f"127.0.0.1:{self.sidecar_port}:{DAPR_HTTP_PORT}",
-        )
-        podman("create", "--pod", self.name, "--name", f"{self.name}-daprd", *self.daprd_args)
+        """Create the pod and its containers, start them, wait until they are ready."""
+        ports = [f"127.0.0.1:{self.port}:{APP_PORT}"]
+        if self.daprd_args is not None:
+            ports.append(f"127.0.0.1:{self.sidecar_port}:{DAPR_HTTP_PORT}")
+        published = [option for port in ports for option in ("--publish", port)]
+        podman("pod", "create", "--name", self.name, "--network", NETWORK, *published)
+        if self.daprd_args is not None:
+            podman("create", "--pod", self.name, "--name", f"{self.name}-daprd", *self.daprd_args)
         podman("create", "--pod", self.name, "--name", f"{self.name}-app", *self.app_args)
         self.restart()
 
@@ -83,19 +82,23 @@ class AppPod:
         return state.stdout.strip() == "true"
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
-        """Until the app's `/ready` and the sidecar's health answer 2xx; `ready_seconds`
+        """Until the sidecar's health and the app's `/ready` answer 2xx; `ready_seconds`
         is then the time from the app process's start to its first ready answer."""
         deadline = time.monotonic() + timeout
         polls = 0
-        while not (http_ok(f"{self.url}/ready") and http_ok(f"{self.sidecar_url}/v1.0/healthz")):
+        while not self._ready():
             polls += 1
             if time.monotonic() > deadline or (polls % 20 == 0 and not self._all_running()):
                 raise RuntimeError(f"pod {self.name} is not ready:\n{self._tails()}")
             time.sleep(0.1)
         self.ready_seconds = time.time() - self._app_started_at()
 
+    def _ready(self) -> bool:
+        sidecar = self.daprd_args is None or http_ok(f"{self.sidecar_url}/v1.0/healthz")
+        return sidecar and http_ok(f"{self.url}/ready")
+
     def _all_running(self) -> bool:
-        return self.running("app") and self.running("daprd")
+        return all(self.running(container) for container in self.containers)
 
     def _app_started_at(self) -> float:
         state = podman("inspect", "--format", "{{.State.StartedAt}}", f"{self.name}-app")
@@ -107,7 +110,7 @@ class AppPod:
 
     def _tails(self, lines: int = 30) -> str:
         parts = []
-        for container in ("app", "daprd"):
+        for container in self.containers:
             try:
                 tail = self.logs(container).splitlines()[-lines:]
             except PodmanError as error:

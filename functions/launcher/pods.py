@@ -101,11 +101,26 @@ class PodPlatform(LaunchedPlatform):
     def new_member(self, app_id: str, name: str) -> AppPod:
         port = self.identity.port if name == HOST else free_port()
         pod = f"todomesh-{self.run_id}-{name}"
-        return AppPod(pod, app_id, port, free_port(), self._app(app_id), self._daprd(app_id, pod))
+        env = {**self.app_env(app_id), "DAPR_HTTP_PORT": str(DAPR_HTTP_PORT)}
+        daprd = self._daprd(app_id, pod)
+        return AppPod(pod, app_id, port, self._app(app_id, env), free_port(), daprd)
 
-    def _app(self, app_id: str) -> list[str]:
-        env = {**self.app_env(app_id), "PORT": str(APP_PORT), "DAPR_HTTP_PORT": str(DAPR_HTTP_PORT)}
-        args = [*UNPRIVILEGED, *_env_args(env)]
+    def add_query_half(self, app_id: str) -> AppPod:
+        """Start `<app_id>-api`, as a cluster runs a function's query API: the image alone,
+        TODOMESH_ROLE=query, the database URL in its environment, no sidecar."""
+        name = f"{app_id}-api"
+        if name in self.members:
+            raise ValueError(f"a member named {name!r} is already running")
+        database_url = self.sidecar_addresses().database_url
+        env = {**self.identity.env_for(app_id), **self.env, "TODOMESH_ROLE": "query"}
+        env |= {"FUNCTION_TARGET": app_id, "TODOMESH_MODE": "dapr", "DATABASE_URL": database_url}
+        pod = AppPod(f"todomesh-{self.run_id}-{name}", app_id, free_port(), self._app(app_id, env))
+        self.members[name] = pod
+        pod.start()
+        return pod
+
+    def _app(self, app_id: str, env: dict[str, str]) -> list[str]:
+        args = [*UNPRIVILEGED, *_env_args({**env, "PORT": str(APP_PORT)})]
         if app_id == HOST:  # the built-in provider's key, which tokens are minted with here
             data = self.identity.data_dir
             args += ["--volume", f"{data}:{data}"]

@@ -19,9 +19,11 @@ import pytest
 import requests
 import yaml
 
+from functions.emit import http_delivery
 from functions.launcher.pod import AppPod
 from functions.launcher.podman import podman
 from functions.launcher.pods import APP_UID, DAPRD_UID, PodPlatform
+from tests.support.functions import contract_event
 from tests.support.stories import eventually, ok
 
 pytestmark = [
@@ -99,8 +101,10 @@ def audit_trail(audit: Api, user: str) -> list[dict[str, Any]]:
 
 def test_a_consumer_pod_killed_with_a_backlog_processes_every_event_once(selfhosted) -> None:
     platform: PodPlatform = selfhosted(app_ids=("todo", "audit"))
+    query = platform.add_query_half("audit")  # as audit-api runs: no sidecar, TODOMESH_ROLE=query
+    assert query.containers == ("app",)
     user = f"ann-{uuid.uuid4().hex[:8]}"
-    todo, audit = Api(platform, "todo", user), Api(platform, "audit", user)
+    todo, audit = Api(platform, "todo", user), Api(platform, "audit-api", user)
     pod = platform.members["audit"]
     assert isinstance(pod, AppPod)
 
@@ -109,6 +113,7 @@ def test_a_consumer_pod_killed_with_a_backlog_processes_every_event_once(selfhos
     pod.kill()  # while it works through the first twenty
     assert not pod.running("app") and not pod.running("daprd")
     during = [ok(todo.post("/api/tasks", json={"title": f"during {n}"}), 201) for n in range(20)]
+    assert len(audit_trail(audit, user)) < 40  # the query half answers while the consumer is down
     pod.restart()
 
     created = {task["id"] for task in before + during}
@@ -117,3 +122,6 @@ def test_a_consumer_pod_killed_with_a_backlog_processes_every_event_once(selfhos
     assert Counter(r["event_id"] for r in trail).most_common(1)[0][1] == 1
     assert sorted(r["task_id"] for r in trail) == sorted(created)
     assert {r["event_type"] for r in trail} == {"task.created"}
+    headers, body = http_delivery(contract_event("task.created", user_id=user), topic="task-events")
+    refused = requests.post(f"{query.url}/events/task-events", body, headers=headers, timeout=10)
+    assert refused.status_code == 404  # the query half takes no delivery
