@@ -33,7 +33,8 @@ def run_up(args: argparse.Namespace) -> int:
             print(f"{member.app_id:10} {member.url}  (daprd {member.sidecar_url})", file=sys.stderr)
         token = platform.identity.token("alice", ttl=12 * 3600)
         print(f"a token for alice (12 h):\nexport TOKEN={token}", file=sys.stderr)
-        print(f"logs in {args.work_dir}; Ctrl-C stops everything", file=sys.stderr, flush=True)
+        logs = "infra/image/podman.sh logs <pod>-app" if args.pods else f"in {args.work_dir}"
+        print(f"logs: {logs}; Ctrl-C stops everything", file=sys.stderr, flush=True)
         stop.wait()
     finally:
         platform.stop()
