@@ -33,7 +33,9 @@ def run_up(args: argparse.Namespace) -> int:
             print(f"{member.app_id:10} {member.url}  (daprd {member.sidecar_url})", file=sys.stderr)
         token = platform.identity.token("alice", ttl=12 * 3600)
         print(f"a token for alice (12 h):\nexport TOKEN={token}", file=sys.stderr)
-        logs = "infra/image/podman.sh logs <pod>-app" if args.pods else f"in {args.work_dir}"
+        logs = f"in {args.work_dir}"
+        if isinstance(platform, PodPlatform):
+            logs = f"infra/image/podman.sh logs todomesh-{platform.run_id}-<app>-app (or -daprd)"
         print(f"logs: {logs}; Ctrl-C stops everything", file=sys.stderr, flush=True)
         stop.wait()
     finally:
