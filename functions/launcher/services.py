@@ -133,11 +133,12 @@ class PostgresServer(_Server):
 
 class KafkaBroker(_Server):
     """A single-node KRaft broker. `stop()` then `start()` brings back the same
-    broker with the same ports and data; `kill()` is a crash."""
+    broker with the same ports and data; `kill()` is a crash. Containers have a
+    listener of their own, on `pod_port`, that advertises the address they reach."""
 
     def __init__(self, *, base_dir: Path | None = None) -> None:
         self.libs = kafka_libs()
-        self.port, self.controller_port = free_port(), free_port()
+        self.port, self.controller_port, self.pod_port = free_port(), free_port(), free_port()
         self.base_dir = Path(tempfile.mkdtemp(prefix="todomesh-kafka-", dir=base_dir))
         self.config = self.base_dir / "server.properties"
         self.process = ManagedProcess(
@@ -174,6 +175,7 @@ class KafkaBroker(_Server):
         self.config.write_text(
             template.replace("@PORT@", str(self.port))
             .replace("@CONTROLLER_PORT@", str(self.controller_port))
+            .replace("@POD_PORT@", str(self.pod_port))
             .replace("@LOG_DIRS@", str(self.base_dir / "data"))
         )
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

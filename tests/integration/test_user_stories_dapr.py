@@ -108,6 +108,7 @@ def records_wanted(
     reader.read_to_end()
 
 
+@pytest.mark.each_platform
 def test_crud_events_reach_kafka_once_keyed_by_task_and_the_audit_trail_in_order(
     selfhosted, kafka, api, quiet
 ) -> None:
@@ -164,6 +165,7 @@ def test_crud_events_reach_kafka_once_keyed_by_task_and_the_audit_trail_in_order
         assert record.data["payload"]["reminder_time"] == task["reminder_time"]
 
 
+@pytest.mark.each_platform
 def test_completing_a_daily_task_creates_the_next_occurrence_through_kafka(
     selfhosted, kafka, api, quiet
 ) -> None:
@@ -210,6 +212,7 @@ def test_completing_a_daily_task_creates_the_next_occurrence_through_kafka(
     assert sorted(t["id"] for t in all_tasks(todo)) == sorted([root["id"], second["id"]])
 
 
+@pytest.mark.each_platform
 def test_a_reminder_reaches_the_inbox_the_mailbox_and_the_notifications_topic(
     selfhosted, mailbox: Mailbox, kafka, api, quiet
 ) -> None:
@@ -254,6 +257,7 @@ def test_a_reminder_reaches_the_inbox_the_mailbox_and_the_notifications_topic(
         assert record.task_id == task["id"]
 
 
+@pytest.mark.each_platform
 def test_the_hub_pushes_api_changes_and_replays_what_a_client_missed(
     selfhosted, api, track: Tracker
 ) -> None:
