@@ -4,15 +4,16 @@ events built from the contract, delivered in-process both ways, effects read fro
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
-from tests.contract.contract import ContractViolation, event_types
 
 from functions.audit.models import AuditRecord
 from functions.identity.tokens import DEFAULT_ISSUER
 from functions.notify.models import Notification
 from functions.recurring.models import Series
+from tests.support.contract import ContractViolation, event_types
 from tests.support.functions import (
     bearer,
     build_function,
@@ -24,11 +25,14 @@ from tests.support.functions import (
     status_of,
 )
 
+pytestmark = pytest.mark.functions
+
 
 @pytest.fixture
-def built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Flask]]:
+def built(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[Flask]]:
     """Apps a test builds with `build_function`, which accept `bearer` tokens (the issuer
     `todomesh token` names on a fresh data directory); stopped after the test."""
+    monkeypatch.setenv("TODOMESH_DATA_DIR", str(tmp_path / "fresh"))  # no session identity
     monkeypatch.setenv("TODOMESH_TOKEN_ISSUER", DEFAULT_ISSUER)
     apps: list[Flask] = []
     yield apps

@@ -5,6 +5,7 @@ and takes no delivery."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -22,10 +23,13 @@ from tests.support.functions import (
     status_of,
 )
 
+pytestmark = pytest.mark.functions
+
 
 @pytest.fixture
-def half(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], Flask]]:
+def half(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[[str, str], Flask]]:
     """`half(target, role)`: the function built with TODOMESH_ROLE=role; stopped afterwards."""
+    monkeypatch.setenv("TODOMESH_DATA_DIR", str(tmp_path / "fresh"))  # no session identity
     monkeypatch.setenv("TODOMESH_TOKEN_ISSUER", DEFAULT_ISSUER)
     apps: list[Flask] = []
 

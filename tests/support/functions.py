@@ -31,7 +31,6 @@ import functions_framework
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from tests.contract.contract import SCHEMAS, load_json, validate_event
 from werkzeug.test import TestResponse
 
 from functions.emit import http_delivery
@@ -39,6 +38,7 @@ from functions.identity.tokens import mint_token
 from functions.shared.context import AppContext
 from functions.shared.events import Event, isoformat, utcnow
 from functions.shared.wiring import context
+from tests.support.contract import SCHEMAS, load_json, validate_event
 from tests.support.envelopes import task_payload
 
 ROOT = Path(__file__).resolve().parents[2]
