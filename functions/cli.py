@@ -1,14 +1,13 @@
-"""`todomesh`: run the platform, migrate schemas, mint development tokens."""
+"""`todomesh`: run the platform, migrate schemas, mint development tokens, emit CloudEvents."""
 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from functions.apps import APP_IDS
+from functions.emit import add_emit_command, run_emit
 from functions.identity.cli import add_token_command, run_token
 from functions.identity.hosting import builtin_identity, open_provider
 from functions.shared.settings import Settings
@@ -28,24 +27,32 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--threads", type=int, default=64, help="threads serving the HTTP API")
 
     up = commands.add_parser("up", help="every app with its own daprd (needs `task infra`)")
-    up.add_argument("--dapr", action="store_true", required=True, help="the self-hosted Dapr mode")
+    how = up.add_mutually_exclusive_group(required=True)
+    how.add_argument("--dapr", action="store_true", help="the self-hosted Dapr mode")
+    how.add_argument("--pods", action="store_true", help="the image in podman pods (task image)")
     up.add_argument("--work-dir", type=Path, default=Path(".todomesh/dapr"))
     up.add_argument("--database-url", default=DEV_DATABASE_URL)
     up.add_argument("--kafka", default="127.0.0.1:9092", help="Kafka bootstrap servers")
+    up.add_argument("--kafka-pods", default="10.0.2.2:9094", help="Kafka for pods (--pods)")
     up.add_argument("--smtp", default="127.0.0.1:2525", help="SMTP server for email, host:port")
 
     migrate = commands.add_parser("migrate", help="bring database schemas up to date")
     migrate.add_argument("--app", choices=(*APP_IDS, "all"), default="all")
 
     add_token_command(commands)
+    add_emit_command(commands)
 
     args = parser.parse_args(argv)
     if args.command == "token":
         return run_token(args)
+    if args.command == "emit":
+        return run_emit(args)
     if args.command == "dev":
         return _dev(args)
     if args.command == "up":
-        return _up(args)
+        from functions.launcher.up import run_up  # not in the image
+
+        return run_up(args)
     return _migrate(args)
 
 
@@ -67,28 +74,6 @@ def public_url(host: str, port: int) -> str:
     the loopback address)."""
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     return f"http://{shown}:{port}"
-
-
-def _up(args: argparse.Namespace) -> int:
-    from functions.launcher.selfhosted import Addresses, SelfHostedPlatform
-
-    host, _, port = args.smtp.rpartition(":")
-    addresses = Addresses(args.database_url, args.kafka, host or "127.0.0.1", int(port))
-    platform = SelfHostedPlatform(addresses, args.work_dir.resolve())
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        platform.start()
-        for member in platform.members.values():
-            print(f"{member.app_id:10} {member.url}  (daprd {member.sidecar.url})", file=sys.stderr)
-        token = platform.identity.token("alice", ttl=12 * 3600)
-        print(f"a token for alice (12 h):\nexport TOKEN={token}", file=sys.stderr)
-        print(f"logs in {args.work_dir}; Ctrl-C stops everything", file=sys.stderr, flush=True)
-        stop.wait()
-    finally:
-        platform.stop()
-    return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Developer services for `todomesh up --dapr`, on fixed loopback ports:
-#   Kafka (KRaft, one node)  127.0.0.1:9092 (controller 9093)
+#   Kafka (KRaft, one node)  127.0.0.1:9092 (controller 9093; 9094 for containers,
+#                            advertised as 10.0.2.2:9094, the host as a pod sees it)
 #   PostgreSQL (own cluster) 127.0.0.1:5433, database/user `todomesh`, trust auth
 # Usage: infra/services.sh start|stop|status
 # State (data, logs, pid files) lives in $TODOMESH_CACHE/services. `stop` stops only
@@ -14,6 +15,7 @@ source "$HERE/lib.sh"
 
 KAFKA_PORT="${TODOMESH_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${TODOMESH_KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_POD_PORT="${TODOMESH_KAFKA_POD_PORT:-9094}"
 PG_PORT="${TODOMESH_PG_PORT:-5433}"
 PG_DB=todomesh
 PG_USER=todomesh
@@ -87,6 +89,7 @@ kafka_write_config() {
   mkdir -p "$KAFKA_STATE/data"
   sed -e "s|@PORT@|$KAFKA_PORT|g" \
     -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+    -e "s|@POD_PORT@|$KAFKA_POD_PORT|g" \
     -e "s|@LOG_DIRS@|$KAFKA_STATE/data|g" \
     "$HERE/kafka/server.properties.template" >"$KAFKA_STATE/server.properties"
 }

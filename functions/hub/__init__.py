@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, Response, send_from_directory
+from flask import Flask
 from starlette.routing import WebSocketRoute
 
 from functions.hub.connections import GOING_AWAY, Connections
 from functions.hub.models import ProcessedEvent
+from functions.hub.page import page_routes
 from functions.hub.replay import SqlReplayLog, prune
 from functions.hub.service import Hub
 from functions.hub.subscriptions import subscriptions
@@ -51,9 +52,5 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     connections = ctx.get(Connections)
     init_app(app, ctx, [Check("connections", lambda: {"open": connections.count()}, False)])
     app.register_blueprint(subscriptions)
-
-    @app.get("/")
-    def index() -> Response:
-        return send_from_directory(STATIC, "index.html", max_age=0)
-
+    app.register_blueprint(page_routes(settings, STATIC))
     return app

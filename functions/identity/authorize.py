@@ -165,5 +165,8 @@ def _page(
     response.headers["Content-Security-Policy"] = content_security_policy(
         form_action=("'self'", origin(wanted["redirect_uri"]))
     )
+    # Under `no-referrer` browsers post the form with `Origin: null`, which the CSRF check
+    # refuses; `same-origin` sends the real Origin here and nothing to other sites.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -3,7 +3,9 @@
 Its key is made in the run's folder before any app starts. The todo service hosts it
 (`/.well-known/...`, `/oauth/...`); every other app knows only its issuer URL and
 fetches its key set over HTTP, exactly as it would from Keycloak or Dex. A run
-without todo has the other apps read the key set from the folder instead.
+without todo has the other apps read the key set from the folder instead. Tokens
+name the issuer as callers on this machine reach it; `jwks_host` is where the other
+apps reach it (the host's loopback as a container sees it, for apps in pods).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ HOST = "todo"
 @dataclass(frozen=True)
 class BuiltinIdentity:
     data_dir: Path
+    jwks_host: str = "127.0.0.1"
 
     @functools.cached_property
     def port(self) -> int:
@@ -35,7 +38,7 @@ class BuiltinIdentity:
         """Make (or load) the provider's key, so tokens can be minted before todo starts."""
         IdentityProvider.open(ProviderConfig(self.data_dir, self.issuer))
 
-    def env_for(self, app_id: str, hosted: bool) -> dict[str, str]:
+    def env_for(self, app_id: str, hosted: bool = True) -> dict[str, str]:
         """`app_id`'s identity settings; `hosted` when a todo member serves the provider."""
         env = {"TODOMESH_TOKEN_ISSUER": self.issuer}
         if app_id == HOST:
@@ -45,7 +48,8 @@ class BuiltinIdentity:
                 "TODOMESH_DATA_DIR": str(self.data_dir),
             }
         if hosted:
-            return {**env, "TODOMESH_JWKS_URL": f"{self.issuer}/.well-known/jwks.json"}
+            jwks = f"http://{self.jwks_host}:{self.port}/.well-known/jwks.json"
+            return {**env, "TODOMESH_JWKS_URL": jwks}
         return {**env, "TODOMESH_DATA_DIR": str(self.data_dir)}
 
     def token(self, user: str, *, admin: bool = False, ttl: int = 3600) -> str:

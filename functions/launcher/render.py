@@ -47,7 +47,9 @@ def render_resources(
     dest = Path(dest_dir)
     dest.mkdir(parents=True, exist_ok=True)
     _remove_previous_render(dest)
-    overrides = _overrides(kafka_brokers, Path(secrets_file).resolve(), smtp_host, smtp_port)
+    secrets = Path(secrets_file)  # an absolute path may be one inside a container
+    secrets = secrets if secrets.is_absolute() else secrets.resolve()
+    overrides = _overrides(kafka_brokers, secrets, smtp_host, smtp_port)
     for source in _resource_files(source_root):
         target = dest / source.name
         if target.exists():

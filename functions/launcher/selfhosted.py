@@ -8,32 +8,22 @@ ports, waits until all are ready, and stops them app first, then sidecar.
 
 from __future__ import annotations
 
-import functools
 import os
-import secrets
 import signal
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from functions.apps import APP_IDS
 from functions.launcher.binaries import DaprBinaries, dapr_binaries
-from functions.launcher.identity import HOST, BuiltinIdentity
+from functions.launcher.identity import HOST
+from functions.launcher.platform import Addresses, LaunchedPlatform
 from functions.launcher.processes import ManagedProcess, free_port, http_ok, wait_until
-from functions.launcher.render import config_path, render_resources, write_secrets_file
+from functions.launcher.render import config_path
 from functions.launcher.sidecars import Daprd, Scheduler
-from functions.shared.db import make_engine, migrate
-from functions.shared.settings import Settings
 
-
-@dataclass(frozen=True)
-class Addresses:
-    database_url: str
-    kafka_brokers: str
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 2525
+__all__ = ["Addresses", "Member", "SelfHostedPlatform", "running"]
 
 
 @dataclass
@@ -48,6 +38,18 @@ class Member:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def sidecar_url(self) -> str:
+        return self.sidecar.url
+
+    def start(self) -> None:
+        self.sidecar.start()
+        self.start_app()
+
+    def stop(self) -> None:
+        self.stop_app()
+        self.sidecar.stop()
 
     def start_app(self, timeout: float = 60.0) -> None:
         self.app.start()
@@ -66,98 +68,28 @@ class Member:
 
 
 @dataclass
-class SelfHostedPlatform:
-    addresses: Addresses
-    work_dir: Path
-    app_ids: Iterable[str] = APP_IDS
+class SelfHostedPlatform(LaunchedPlatform):
     binaries: DaprBinaries = field(default_factory=dapr_binaries)
     scheduler: Scheduler | None = None
-    env: dict[str, str] = field(default_factory=dict)
-    members: dict[str, Member] = field(default_factory=dict)
 
-    @functools.cached_property
-    def _tokens(self) -> dict[str, str]:
-        """The token daprd shows the apps (only the sidecars may deliver events), and the
-        one the apps show daprd (only they may call it)."""
-        return {
-            "APP_API_TOKEN": secrets.token_urlsafe(32),
-            "DAPR_API_TOKEN": secrets.token_urlsafe(32),
-        }
-
-    @functools.cached_property
-    def identity(self) -> BuiltinIdentity:
-        """The built-in provider, hosted by the first todo member."""
-        return BuiltinIdentity(self.work_dir / "identity")
-
-    def prepare(self) -> Path:
-        """Render the resources and the secrets file; bring every schema up to date."""
-        secrets = write_secrets_file(
-            self.work_dir / "secrets.json", database_url=self.addresses.database_url
-        )
-        resources = render_resources(
-            self.work_dir / "resources",
-            kafka_brokers=self.addresses.kafka_brokers,
-            secrets_file=secrets,
-            smtp_host=self.addresses.smtp_host,
-            smtp_port=self.addresses.smtp_port,
-        )
-        self.identity.prepare()
-        settings = Settings(database_url=self.addresses.database_url)
-        for app_id in APP_IDS:
-            engine = make_engine(settings, app_id)
-            migrate(engine, app_id)
-            engine.dispose()
-        return resources
-
-    def start(self) -> SelfHostedPlatform:
-        self.prepare()
-        for app_id in self.app_ids:
-            self.add_member(app_id)
-        return self
-
-    def add_member(self, app_id: str, name: str | None = None) -> Member:
-        """Start one more replica of `app_id` (app and sidecar on new ports) after
-        `prepare()`, kept as `members[name or app_id]`; `stop()` stops it too."""
-        name = name or app_id
-        if name in self.members:
-            raise ValueError(f"a member named {name!r} is already running")
+    def new_member(self, app_id: str, name: str) -> Member:
         port = self.identity.port if name == HOST else free_port()
-        member = self._member(app_id, port, self.work_dir / "resources", log_name=name)
-        self.members[name] = member
-        member.sidecar.start()
-        member.start_app()
-        return member
-
-    def stop(self) -> None:
-        for member in reversed(list(self.members.values())):
-            member.stop_app()
-            member.sidecar.stop()
-        self.members.clear()
-
-    def _member(
-        self, app_id: str, port: int, resources: Path, log_name: str | None = None
-    ) -> Member:
         scheduler = self.scheduler.address if self.scheduler else None
-        token = self._tokens
         sidecar = Daprd(
             app_id,
             port,
-            resources,
+            self.work_dir / "resources",
             config_path(),
             binaries=self.binaries,
             scheduler_address=scheduler,
             base_dir=self.work_dir,
-            env=token,
+            env=self.tokens,
         )
         env = {
             **os.environ,
-            "FUNCTION_TARGET": app_id,
             "PORT": str(port),
-            "TODOMESH_MODE": "dapr",
             "DAPR_HTTP_PORT": str(sidecar.http_port),
-            **self.identity.env_for(app_id, hosted=HOST in self.app_ids),
-            **self.env,
-            **token,
+            **self.app_env(app_id),
         }
         env.pop("DATABASE_URL", None)  # read through the Dapr secrets API, as in a cluster
         argv = [
@@ -169,7 +101,7 @@ class SelfHostedPlatform:
             "--bind",
             f"127.0.0.1:{port}",
         ]
-        app = ManagedProcess(argv, log_file=self.work_dir / f"{log_name or app_id}.log", env=env)
+        app = ManagedProcess(argv, log_file=self.work_dir / f"{name}.log", env=env)
         return Member(app_id, port, app, sidecar)
 
 

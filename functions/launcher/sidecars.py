@@ -112,6 +112,9 @@ class Daprd(_DaprProcess):
         argv += list(extra_args)
         # {podName} in a component resolves to POD_NAME; self-hosted nobody sets it.
         child_env = {**os.environ, "POD_NAME": pod_name(app_id, self.http_port), **(env or {})}
+        token = child_env.get("DAPR_API_TOKEN")
+        # What a caller of this sidecar's API must send (daprd refuses calls without it).
+        self.api_headers = {"dapr-api-token": token} if token else {}
         self.process = ManagedProcess(
             argv, log_file=self.base_dir / "daprd.log", env=child_env, cwd=self.base_dir
         )
@@ -136,7 +139,7 @@ class Daprd(_DaprProcess):
         self.start(timeout)
 
     def metadata(self) -> dict[str, Any]:
-        response = requests.get(f"{self.url}/v1.0/metadata", timeout=5)
+        response = requests.get(f"{self.url}/v1.0/metadata", headers=self.api_headers, timeout=5)
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result

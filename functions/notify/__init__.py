@@ -21,6 +21,7 @@ from functions.shared.settings import Settings
 from functions.shared.wiring import provided
 
 APP_ID = "notify"
+QUERY_API = api
 log = logging.getLogger(__name__)
 
 
@@ -28,14 +29,13 @@ def build(settings: Settings) -> AppContext:
     return build_context(APP_ID, settings, outbox=Outbox, processed=ProcessedEvent)
 
 
-def init(app: Flask, ctx: AppContext) -> None:
-    """The inbox API, the sender per channel, and the retry worker (started by the host)."""
+def init(_app: Flask, ctx: AppContext) -> None:
+    """The sender per channel and the retry worker (started by the host)."""
     delivery = NotificationDelivery(
         ctx, senders_for(ctx.settings), ctx.settings.notify_max_attempts
     )
     ctx.provide(delivery)
     ctx.workers.append(RetryWorker(delivery))
-    app.register_blueprint(api)
 
 
 def handle(cloud_event: CloudEvent) -> None:

@@ -1,6 +1,7 @@
 """The notify function's HTTP API: the caller's in-app inbox and their channel choice.
 
 - `GET /api/notifications?unread=true&limit=&cursor=`: in-app notifications, newest first
+- `GET /api/notifications/unread-count`: `{"unread": n}`, the in-app ones not yet read
 - `PATCH /api/notifications/<id>` `{"read": true|false}`
 - `GET|PUT /api/notifications/preferences` `{channels, email, webhook_url}`
 """
@@ -27,6 +28,13 @@ def list_() -> Response:
     with context().readers() as session:
         items, next_cursor = inbox.list_notifications(session, query)
         return jsonify(items=[n.view() for n in items], next_cursor=next_cursor)
+
+
+@api.get("/api/notifications/unread-count")
+def unread_count() -> Response:
+    user_id = caller_id()
+    with context().readers() as session:
+        return jsonify(unread=inbox.unread_count(session, user_id))
 
 
 @api.patch("/api/notifications/<uuid:notification_id>")  # never `preferences`

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from functions.notify.models import IN_APP, Notification
@@ -40,6 +40,16 @@ def list_notifications(
     return web.fetch_page(
         session, _statement(query), query.limit, lambda item: (item.created_at, item.id)
     )
+
+
+def unread_count(session: Session, user_id: str) -> int:
+    """How many of the user's in-app notifications are unread."""
+    statement = select(func.count()).where(
+        Notification.user_id == user_id,
+        Notification.channel == IN_APP,
+        Notification.read_at.is_(None),
+    )
+    return int(session.scalar(statement) or 0)
 
 
 def _statement(query: InboxQuery) -> Select[tuple[Notification]]:

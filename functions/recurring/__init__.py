@@ -12,6 +12,7 @@ from functions.shared.context import AppContext, build_context
 from functions.shared.settings import Settings
 
 APP_ID = "recurring"
+QUERY_API = None
 
 
 def build(settings: Settings) -> AppContext:

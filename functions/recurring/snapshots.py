@@ -14,18 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.shared.events import Event, EventType, PoisonEvent, isoformat, payload_moment
+from functions.shared.recurrence import SERIES_FIELDS
 
 NAMESPACE = uuid.UUID("5b0f8d0e-3a51-4c9b-9c43-6f3f7c1de1a7")
-COPIED = (
-    "title",
-    "description",
-    "priority",
-    "tags",
-    "timezone",
-    "recurrence",
-    "repeat_from",
-    "all_day",
-)
 
 
 @dataclass(frozen=True)
@@ -73,7 +64,7 @@ class TaskSnapshot:
         if occurrence is not None and (not isinstance(occurrence, int) or occurrence < 1):
             raise PoisonEvent(f"occurrence {occurrence!r} is not a positive integer")
         repeat_from = "completion" if payload.get("repeat_from") == "completion" else "due"
-        fields = {name: payload.get(name) for name in COPIED}
+        fields = {name: payload.get(name) for name in SERIES_FIELDS}
         fields.update(all_day=payload.get("all_day") is True, repeat_from=repeat_from)
         return cls(
             id=payload["id"],

@@ -13,6 +13,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, rrulebase, rrulestr
 
 SHORTCUTS = ("daily", "weekly", "monthly")
+# What every occurrence of a series takes from the one before it (besides its dates).
+SERIES_FIELDS = (
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "timezone",
+    "recurrence",
+    "repeat_from",
+    "all_day",
+)
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 _PART = re.compile(r"([A-Z]+)=([A-Z0-9,+-]+)")
 _PROBE_START = datetime(2000, 1, 1, tzinfo=UTC)

@@ -16,6 +16,7 @@ from typing import Any
 
 MODES = ("embedded", "dapr")
 REMINDER_MODES = ("sweep", "jobs")
+ROLES = ("all", "consumer", "query")
 
 
 def _env(name: str) -> dict[str, str]:
@@ -40,6 +41,9 @@ class Settings:
     # Dapr's DAPR_API_TOKEN: when set, daprd accepts only calls that carry it, and
     # every call of ours to the sidecar sends it.
     dapr_api_token: str | None = field(default=None, metadata=_env("DAPR_API_TOKEN"))
+    # A consumer function deployed in two halves (docs/deploy.md): `consumer` handles the
+    # deliveries and serves no query API; `query` serves only the query API. `all`: both.
+    role: str = "all"
     email_binding: str = "smtp"
     reminder_mode: str = "sweep"
     smtp_host: str | None = None
@@ -81,6 +85,8 @@ class Settings:
     token_ttl_seconds: int = 3600
     refresh_token_ttl_seconds: int = 8 * 3600
     redirect_uris: str = ""
+    # The web page's OAuth client id at the identity provider (the built-in one takes any).
+    web_client_id: str = "todomesh-web"
     # Hostile input (docs/security.md): exact origins allowed by CORS (space- or
     # comma-separated), and per-caller write limits with their storage URI.
     cors_origins: str = ""
@@ -101,6 +107,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"TODOMESH_MODE must be one of {MODES}, not {self.mode!r}")
+        if self.role not in ROLES:
+            raise ValueError(f"TODOMESH_ROLE must be one of {ROLES}, not {self.role!r}")
         if self.reminder_mode not in REMINDER_MODES:
             raise ValueError(
                 f"TODOMESH_REMINDER_MODE must be one of {REMINDER_MODES}, "
@@ -118,6 +126,14 @@ class Settings:
                 values[f.name] = _convert(f.type, environ[name], name)
         values.update(overrides)
         return cls(**values)
+
+    @property
+    def serves_events(self) -> bool:
+        return self.role != "query"
+
+    @property
+    def serves_queries(self) -> bool:
+        return self.role != "consumer"
 
     @property
     def dapr_url(self) -> str:

@@ -6,14 +6,15 @@ Dapr expects, and its front door: verified bearer tokens, per-caller write
 limits, CORS and security headers. `context()` reads the context back; `provided(Type)` an
 object the app added to it (the hub's connections, notify's sender). The
 consumer functions are built by functions-framework and wired by
-`install_function(app, module, settings)`.
+`install_function(app, module, settings)`, whole or, by `settings.role`, as the
+half that consumes or the half that answers queries.
 """
 
 from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Blueprint, Flask, current_app, g, request
 
 from functions.shared import metrics
 from functions.shared.context import AppContext
@@ -23,7 +24,7 @@ from functions.shared.health import Check, register_health
 from functions.shared.identity.lazy import LazyVerifier
 from functions.shared.identity.web import init_identity
 from functions.shared.logs import bind_request, configure_logging
-from functions.shared.problems import register_problem_handlers
+from functions.shared.problems import Problem, register_problem_handlers
 from functions.shared.replies import register_replies
 from functions.shared.security.cors import install_cors, parse_origins
 from functions.shared.security.headers import install_security_headers
@@ -77,9 +78,10 @@ def init_app(app: Flask, ctx: AppContext, checks: list[Check] | None = None) -> 
 
 
 class FunctionApp(Protocol):
-    """What a consumer package offers: its context and its routes."""
+    """What a consumer package offers: its context, its consumer side, its query API."""
 
     APP_ID: str
+    QUERY_API: Blueprint | None
 
     def build(self, settings: Settings) -> AppContext: ...
 
@@ -87,10 +89,24 @@ class FunctionApp(Protocol):
 
 
 def install_function(app: Flask, module: FunctionApp, settings: Settings) -> AppContext:
-    """Wire a functions-framework app built for `module` with `settings`; its function
-    takes only CloudEvents on delivery routes (`functions.shared.deliveries`)."""
+    """Wire a functions-framework app built for `module` with `settings`: its deliveries
+    and workers unless it only answers queries, its query API unless it only consumes.
+    Its function takes only CloudEvents on delivery routes (`functions.shared.deliveries`)."""
     ctx = module.build(settings)
     init_app(app, ctx)
+    if not settings.serves_events:
+        app.before_request(_no_deliveries)
+        ctx.workers.clear()  # retention and retries are the consumer half's
     guard_deliveries(app, settings.app_api_token)
-    module.init(app, ctx)
+    if settings.serves_events:
+        module.init(app, ctx)
+    if settings.serves_queries and module.QUERY_API is not None:
+        app.register_blueprint(module.QUERY_API)
     return ctx
+
+
+def _no_deliveries() -> None:
+    """functions-framework routes a POST on any path to the function (its `cloudevent`
+    endpoint, whose view it sets after this module ran): refuse those here."""
+    if request.endpoint == "cloudevent":
+        raise Problem(404, "Not Found", "This instance answers queries; events go to its consumer.")

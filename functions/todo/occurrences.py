@@ -11,22 +11,12 @@ from sqlalchemy.orm import Session
 from functions.shared.context import UnitOfWork
 from functions.shared.events import EventType, PoisonEvent, payload_moment, utcnow
 from functions.shared.problems import ValidationFailed
+from functions.shared.recurrence import SERIES_FIELDS
 from functions.todo.models import Task
 from functions.todo.service import Change, emit_change
 from functions.todo.validation import WRITABLE, task_fields
 
 log = logging.getLogger(__name__)
-COPIED = (
-    "title",
-    "description",
-    "priority",
-    "tags",
-    "timezone",
-    "recurrence",
-    "repeat_from",
-    "all_day",
-    "parent_task_id",
-)
 
 
 def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | None:
@@ -37,7 +27,7 @@ def add_recurring_instance(snapshot: dict[str, Any], uow: UnitOfWork) -> Task | 
     if _series_ended(uow.session, snapshot.get("parent_task_id")):
         log.info("series ended; occurrence not created", extra={"task_id": snapshot["id"]})
         return None
-    fields = {k: snapshot.get(k) for k in COPIED}
+    fields = {k: snapshot.get(k) for k in (*SERIES_FIELDS, "parent_task_id")}
     fields["due_date"] = payload_moment(snapshot, "due_date")
     fields["reminder_time"] = payload_moment(snapshot, "reminder_time")
     now = utcnow()

@@ -39,7 +39,7 @@ LETTERS = "/api/admin/dead-letters"
 REPLAY, REPLAY_ALL = f"{LETTERS}/{{letter_id}}/replay", f"{LETTERS}/replay"
 TRAIL, TASK_TRAIL = "/api/audit/{user_id}", "/api/audit/{user_id}/task/{task_id}"
 INBOX, NOTE = "/api/notifications", "/api/notifications/{notification_id}"
-PREFS = "/api/notifications/preferences"
+PREFS, UNREAD = "/api/notifications/preferences", "/api/notifications/unread-count"
 # a valid body for every operation that reads one
 BODIES: dict[tuple[str, str], Any] = {
     (TASKS, "post"): {"title": "Buy milk"},
@@ -146,7 +146,8 @@ def _protected() -> list[tuple[str, str]]:
 
 
 def _writes() -> list[tuple[str, str]]:
-    return [op for op in _protected() if op[1] != "get"]
+    """The operations that spend the write budget (a preview that changes nothing does not)."""
+    return [op for op in _protected() if "429" in DOCUMENT["paths"][op[0]][op[1]]["responses"]]
 
 
 def _request(origin: Origin, path: str, method: str, headers: dict[str, str]) -> Any:
@@ -179,6 +180,7 @@ def _successes(origin: Origin, alice: dict[str, str], admin: dict[str, str]) -> 
     origin.deliver("notify", "/events/reminders", "reminders", event_data("reminder_due"))
     [note] = origin.call("get", INBOX, headers=alice).body["items"]
     origin.ids["notification_id"] = note["id"]
+    assert origin.call("get", UNREAD, headers=alice).body == {"unread": 1}
     assert origin.call("patch", NOTE, json={"read": True}, headers=alice).body["read"] is True
     origin.call("get", PREFS, headers=alice)
     origin.call("put", PREFS, json=BODIES[(PREFS, "put")], headers=alice)

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from functions.runtime.router import FALLBACK, IDENTITY_PATHS, PREFIXES
+from functions.todo.mcp_server import PATH as MCP_PATH
 from tests.support.deploy import OVERLAYS, ROOT, objects
 
 pytestmark = pytest.mark.deploy
@@ -18,6 +20,8 @@ pytestmark = pytest.mark.deploy
 ALWAYS_ON = ("todo", "hub")
 CONSUMERS = {"audit": "task-events", "recurring": "task-events", "notify": "reminders"}
 TOPICS = ("task-events", "task-updates", "reminders", "notifications")
+QUERY_APIS = {"audit": "audit-api", "notify": "notify-api"}
+DB_SECRET = {"secretKeyRef": {"name": "todomesh-db", "key": "database-url"}}
 Obj = dict[str, Any]
 
 
@@ -198,3 +202,71 @@ def test_every_app_image_is_resolved(rendered: dict[str, str]) -> None:
     prod = {container(w)["image"] for w in workloads(objects(rendered["prod"]))}
     assert local == {"todomesh:dev"}
     assert prod == {"ghcr.io/todomesh/todomesh:latest"}
+
+
+def consumer_of(docs: list[Obj], app: str) -> Obj:
+    """The workload whose sidecar consumes for `app`: a Deployment, or a Knative Service
+    fed by a KafkaSource (the Knative Eventing option)."""
+    [workload] = [
+        w
+        for w in workloads(docs)
+        if pod_template(w)["metadata"]["annotations"]["dapr.io/app-id"] == app
+    ]
+    return workload
+
+
+def test_query_apis_scale_on_requests_from_zero_beside_consumers_that_answer_none(
+    docs: list[Obj],
+) -> None:
+    for app, name in QUERY_APIS.items():
+        service = find(docs, "Service", name, "serving.knative.dev/")
+        annotations = pod_template(service)["metadata"]["annotations"]
+        assert annotations["autoscaling.knative.dev/min-scale"] == "0"
+        assert not [a for a in annotations if a.startswith("dapr.io/")], "no sidecar"
+        assert service["metadata"]["labels"]["networking.knative.dev/visibility"] == "cluster-local"
+        variables = env(service)
+        assert (variables["FUNCTION_TARGET"], variables["TODOMESH_ROLE"]) == (app, "query")
+        assert variables["DATABASE_URL"] == DB_SECRET  # its app's own schema, as the consumer
+        assert not {"APP_API_TOKEN", "DAPR_API_TOKEN"} & set(variables)
+        c = container(service)
+        assert (c["readinessProbe"]["httpGet"]["path"], c["securityContext"]["runAsNonRoot"]) == (
+            "/ready",
+            True,
+        )
+        consumer = consumer_of(docs, app)
+        assert env(consumer)["TODOMESH_ROLE"] == "consumer"
+        assert env(consumer)["DATABASE_URL"] == DB_SECRET
+        assert container(consumer)["image"] == c["image"]
+    # nothing sends requests to a consumer's pods
+    plain = [d for d in docs if d["kind"] == "Service" and d["apiVersion"] == "v1"]
+    selected = {s["spec"].get("selector", {}).get("app.kubernetes.io/name") for s in plain}
+    assert not selected & set(CONSUMERS)
+    for scaled_object in (d for d in docs if d["kind"] == "ScaledObject"):
+        assert scaled_object["spec"]["minReplicaCount"] == 0
+
+
+def test_one_origin_routes_each_path_as_the_embedded_router_does(docs: list[Obj]) -> None:
+    route = find(docs, "HTTPRoute", "todomesh")
+    routed: dict[str, str] = {}
+    for rule in route["spec"]["rules"]:
+        [host] = [f["urlRewrite"]["hostname"] for f in rule["filters"] if f["type"] == "URLRewrite"]
+        service, namespace, rest = host.split(".", 2)
+        assert (namespace, rest) == ("todomesh", "svc.cluster.local")
+        find(docs, "Service", service, "serving.knative.dev/")
+        # Knative's cluster-local gateway: the activator answers for a service at zero
+        assert rule["backendRefs"] == [
+            {"name": "kourier-internal", "namespace": "kourier-system", "port": 80}
+        ]
+        for match in rule["matches"]:
+            assert match["path"]["type"] == "PathPrefix"
+            routed[match["path"]["value"]] = service
+    expected = {prefix.rstrip("/"): QUERY_APIS.get(app, app) for prefix, app in PREFIXES}
+    expected |= {path.rstrip("/"): "todo" for path in (*IDENTITY_PATHS, MCP_PATH)}
+    assert routed == {**expected, "/": FALLBACK}
+    grant = find(docs, "ReferenceGrant", "todomesh-routes")
+    assert grant["metadata"]["namespace"] == "kourier-system"
+    assert grant["spec"]["from"] == [
+        {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "namespace": "todomesh"}
+    ]
+    [parent] = route["spec"]["parentRefs"]
+    assert find(docs, "Gateway", parent["name"])["metadata"]["namespace"] == "todomesh"

@@ -191,9 +191,9 @@ def test_poison_events_are_dropped(hub: Flask) -> None:
 def test_the_page_and_its_assets_are_served(hub: Flask) -> None:
     client = hub.test_client()
     page = client.get("/")
-    assert page.status_code == 200 and b'src="/static/app.js"' in page.data
+    assert page.status_code == 200 and b'src="/static/js/main.js"' in page.data
     page.close()
-    for asset in ("/static/app.js", "/static/app.css"):
+    for asset in ("/static/js/main.js", "/static/app.css"):
         response = client.get(asset)
         assert response.status_code == 200, asset
         response.close()

@@ -270,3 +270,31 @@ def test_the_todo_service_inserts_the_announced_instance_once(
         )
     finally:
         context_of(todo).stop()
+
+
+def test_a_series_that_repeats_from_completion_counts_from_the_day_it_was_done(
+    recurring: Flask, deliver: Deliverer
+) -> None:
+    late = completed(
+        recurrence="FREQ=DAILY;INTERVAL=3",
+        repeat_from="completion",
+        completed_at="2026-03-05T16:20:00Z",  # three days after it was due (09:00 Berlin)
+        reminder_time=None,
+    )
+    deliver.dapr(late)
+    payload = instance(announced(recurring)[0])
+    assert payload["due_date"] == "2026-03-08T08:00:00Z"  # done Mar 5, + 3 days, at 09:00
+    assert payload["repeat_from"] == "completion"
+
+
+def test_a_reopened_occurrence_completed_again_announces_nothing_more(
+    recurring: Flask, deliver: Deliverer
+) -> None:
+    deliver.dapr(completed())
+    reopened = completed(status="pending", completed_at=None, version=3)
+    reopened["event_type"] = "task.reopened"
+    assert status_of(deliver.dapr(reopened)) == "SUCCESS"
+    deliver.dapr(completed(version=4))  # the same occurrence, completed a second time
+    assert len(announced(recurring)) == 1
+    state = series(recurring)
+    assert state is not None and state.last_occurrence == 2

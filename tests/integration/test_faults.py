@@ -204,7 +204,7 @@ def test_the_same_event_twice_gives_one_record_one_notification_one_email(
     for envelope, topic in [(created, "task-events"), (due, "reminders")] * 2 + [
         (refired, "reminders")
     ]:
-        publish(audit.sidecar.http_port, topic, envelope, task_id)
+        publish(audit.sidecar, topic, envelope, task_id)
 
     # Wait until every copy was handled (the consumers count their outcomes), then count.
     def outcomes() -> tuple[float, float, float]:
@@ -253,7 +253,7 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_its_partition_flows_on
             cloud_event("task.updated", task_id, user, payload, timestamp="yesterday"),
         ]
         for envelope in poison:
-            publish(todo.sidecar.http_port, "task-events", envelope, task_id)
+            publish(todo.sidecar, "task-events", envelope, task_id)
         # ...then real changes on the same key, behind the poison in the partition
         renamed = http.patch(
             f"{todo.url}/api/tasks/{task_id}", json={"title": "still flowing"}, timeout=10

@@ -132,7 +132,11 @@ def test_secret_store_serves_the_database_url(
     resources: Path, start_daprd: StartDaprd, postgres_url: str
 ) -> None:
     sidecar = start_daprd("audit", None, resources)
-    response = requests.get(f"{sidecar.url}/v1.0/secrets/secretstore/database-url", timeout=5)
+    response = requests.get(
+        f"{sidecar.url}/v1.0/secrets/secretstore/database-url",
+        headers=sidecar.api_headers,
+        timeout=5,
+    )
     assert response.json() == {"database-url": postgres_url}
 
 
@@ -147,7 +151,7 @@ def test_publish_lands_in_kafka_with_the_partition_key(
 ) -> None:
     sidecar = start_daprd("todo", None, resources)
     event = cloud_event("task.created", "k", "alice", {})
-    publish(sidecar.http_port, "task-events", event, key="k")
+    publish(sidecar, "task-events", event, key="k")
 
     record = consume_until(kafka_bootstrap, "task-events", lambda r: event["id"] in str(r.value))
     assert record.key == b"k"
@@ -160,7 +164,7 @@ def test_subscription_delivers_our_cloud_event(resources: Path, start_daprd: Sta
         wait_for_subscriptions(audit, SUBSCRIPTIONS["audit"])
         event = cloud_event("task.created", "task-7", "alice", {})
         todo = start_daprd("todo", None, resources)
-        publish(todo.http_port, "task-events", event, key="task-7")
+        publish(todo, "task-events", event, key="task-7")
 
         def delivered() -> bool:
             received = app.requests_to("/events/task-events")
@@ -182,7 +186,10 @@ def test_daprd_connects_to_the_scheduler_and_runs_a_job(
         )
         job = {"dueTime": "1s", "data": {"task_id": "t1"}}
         response = requests.post(
-            f"{sidecar.url}/v1.0-alpha1/jobs/reminder-t1", json=job, timeout=10
+            f"{sidecar.url}/v1.0-alpha1/jobs/reminder-t1",
+            json=job,
+            headers=sidecar.api_headers,
+            timeout=10,
         )
         assert response.status_code == 204, response.text
         assert app.wait_for("/job/reminder-t1", timeout=30).method == "POST"

@@ -40,3 +40,26 @@ def test_a_forged_user_header_is_no_identity(selfhosted) -> None:
     ):
         assert response.status_code == 401, response.text
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_no_token_reaches_an_app_or_sidecar_log(selfhosted) -> None:
+    platform = selfhosted(app_ids=("todo", "audit"))
+    token = platform.identity.token("logged-user")
+    bearer = {"Authorization": f"Bearer {token}"}
+    todo, audit = platform.members["todo"], platform.members["audit"]
+    created = requests.post(
+        f"{todo.url}/api/tasks", json={"title": "quiet"}, headers=bearer, timeout=10
+    )
+    assert created.status_code == 201
+    wait_for(
+        lambda: requests.get(
+            f"{audit.url}/api/audit/logged-user", headers=bearer, timeout=10
+        ).json()["items"],
+        "the record in the audit trail",
+        timeout=30,
+    )
+    logs = [m.app.log_text() + m.sidecar.log_text() for m in platform.members.values()]
+    sidecar_tokens = {m.sidecar.api_headers["dapr-api-token"] for m in platform.members.values()}
+    app_tokens = {m.app.env["APP_API_TOKEN"] for m in platform.members.values() if m.app.env}
+    for secret in {token, *sidecar_tokens, *app_tokens}:
+        assert not any(secret in text for text in logs), f"{secret[:8]}... is in a log"

@@ -108,6 +108,7 @@ def records_wanted(
     reader.read_to_end()
 
 
+@pytest.mark.each_platform
 def test_crud_events_reach_kafka_once_keyed_by_task_and_the_audit_trail_in_order(
     selfhosted, kafka, api, quiet
 ) -> None:
@@ -164,6 +165,7 @@ def test_crud_events_reach_kafka_once_keyed_by_task_and_the_audit_trail_in_order
         assert record.data["payload"]["reminder_time"] == task["reminder_time"]
 
 
+@pytest.mark.each_platform
 def test_completing_a_daily_task_creates_the_next_occurrence_through_kafka(
     selfhosted, kafka, api, quiet
 ) -> None:
@@ -210,6 +212,7 @@ def test_completing_a_daily_task_creates_the_next_occurrence_through_kafka(
     assert sorted(t["id"] for t in all_tasks(todo)) == sorted([root["id"], second["id"]])
 
 
+@pytest.mark.each_platform
 def test_a_reminder_reaches_the_inbox_the_mailbox_and_the_notifications_topic(
     selfhosted, mailbox: Mailbox, kafka, api, quiet
 ) -> None:
@@ -254,6 +257,7 @@ def test_a_reminder_reaches_the_inbox_the_mailbox_and_the_notifications_topic(
         assert record.task_id == task["id"]
 
 
+@pytest.mark.each_platform
 def test_the_hub_pushes_api_changes_and_replays_what_a_client_missed(
     selfhosted, api, track: Tracker
 ) -> None:
@@ -347,7 +351,9 @@ def test_with_the_jobs_api_reminders_fire_once_each_across_a_restart_of_todo(
     reminder_times = {t["id"]: datetime.fromisoformat(t["reminder_time"]) for t in tasks}
     for task in tasks:  # each reminder is a job in the scheduler
         job = requests.get(
-            f"{member.sidecar.url}/v1.0-alpha1/jobs/reminder-{task['id']}", timeout=5
+            f"{member.sidecar.url}/v1.0-alpha1/jobs/reminder-{task['id']}",
+            headers=member.sidecar.api_headers,
+            timeout=5,
         )
         assert job.status_code == 200, job.text
 
@@ -385,3 +391,29 @@ def test_with_the_jobs_api_reminders_fire_once_each_across_a_restart_of_todo(
     )
     record_property("jobs_api_delays_seconds", delays)
     log.warning("Jobs API: reminder.due fired %s s after the reminder time", delays)
+
+
+def test_the_chat_story_through_daprd_and_kafka(selfhosted, kafka, api, track: Tracker) -> None:
+    platform = selfhosted(app_ids=("todo", "hub", "audit"))
+    user = new_user("ann")
+    todo, audit = api(platform, "todo", user), api(platform, "audit", user)
+    reader = kafka("task-events")
+    ws, _ = track.hub(platform.members["hub"].url, user, platform.identity.token(user))
+
+    answer = ok(
+        todo.post(
+            "/api/chat",
+            json={"message": "Add task: Buy groceries tomorrow 5pm #home p1", "timezone": "UTC"},
+        )
+    )
+    task = answer["actions"][0]["result"]
+    assert (task["title"], task["tags"], task["priority"]) == ("Buy groceries", ["home"], "high")
+    assert task["due_date"].endswith("T17:00:00Z") and not task["all_day"]
+    reader.wait_for(lambda r: r.of_user(user, "task-events"), "task.created on task-events", 30)
+    [created] = reader.of_user(user, "task-events")
+    assert_our_envelope(created, "todo")
+    assert (created.key, created.envelope["type"]) == (task["id"].encode(), "task.created")
+    [pushed] = changes(ws, 1)
+    assert (pushed["type"], pushed["task_id"]) == ("task.created", task["id"])
+    trail = wait_for(lambda: audit_trail(audit, user, task["id"]), "the audit record", timeout=30)
+    assert [r["event_type"] for r in trail] == ["task.created"]

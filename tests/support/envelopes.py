@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from functions.launcher.sidecars import Daprd
 from functions.shared.events import Event, isoformat, utcnow
 from functions.shared.settings import Settings
 from functions.shared.sidecar import DaprClient
@@ -63,6 +64,8 @@ def cloud_event(
     return envelope
 
 
-def publish(sidecar_http_port: int, topic: str, envelope: dict[str, Any], key: str) -> None:
-    """Publish `envelope` as it is through the sidecar on `sidecar_http_port`, keyed by `key`."""
-    DaprClient(Settings(dapr_http_port=sidecar_http_port)).publish(topic, envelope, key)
+def publish(sidecar: Daprd, topic: str, envelope: dict[str, Any], key: str) -> None:
+    """Publish `envelope` as it is through `sidecar`, keyed by `key`."""
+    token = sidecar.api_headers.get("dapr-api-token")
+    settings = Settings(dapr_http_port=sidecar.http_port, dapr_api_token=token)
+    DaprClient(settings).publish(topic, envelope, key)

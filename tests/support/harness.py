@@ -1,4 +1,6 @@
-"""Helpers for the function tests: build CloudEvent deliveries, read what an app stored.
+"""What the function suites add to the author's harness (tests/support/functions.py):
+deliveries of any `data`, malformed included, the sample data in `tests/data/`, and a
+database that goes away.
 
 `Deliverer` posts event data the way Dapr (structured mode, with `pubsubname`
 and `topic`) and Knative Eventing (binary mode, `ce-*` headers) deliver it.
@@ -9,25 +11,30 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine
+from werkzeug.test import TestResponse
 
-from functions.shared.context import AppContext
 from functions.shared.db import reader_factory, session_factory
-from functions.shared.wiring import context
+from tests.support.functions import ROOT, SOURCE, context_of, deliver, outbox, rows, status_of
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE = str(ROOT / "functions" / "main.py")
+__all__ = [
+    "SOURCE",
+    "Deliverer",
+    "break_database",
+    "context_of",
+    "event_data",
+    "outbox",
+    "rows",
+    "status_of",
+]
+
 DATA = ROOT / "tests" / "data"
 CLOSED_PORT_URL = "postgresql+pg8000://nobody@127.0.0.1:9/nowhere"
-
-
-def context_of(app: Flask) -> AppContext:
-    return context(app)
+KNATIVE_SOURCE = "/apis/v1/namespaces/todomesh/kafkasources/task-events"
 
 
 def event_data(name: str, **overrides: Any) -> dict[str, Any]:
@@ -42,63 +49,37 @@ def event_data(name: str, **overrides: Any) -> dict[str, Any]:
 
 
 class Deliverer:
-    """Posts event `data` to a function as Dapr or Knative would."""
+    """Posts event `data` (a CloudEvent's `data`, well-formed or not) to a function as
+    Dapr or Knative would."""
 
     def __init__(self, client: FlaskClient, path: str, topic: str) -> None:
         self.client, self.path, self.topic = client, path, topic
 
-    def dapr(self, data: Any, **attributes: Any) -> Any:
+    def dapr(self, data: Any, **attributes: Any) -> TestResponse:
         """Structured mode, `application/cloudevents+json`, with Dapr's extra attributes."""
-        meta = data if isinstance(data, dict) else {}
-        envelope = {
-            "specversion": "1.0",
-            "id": meta.get("event_id", str(uuid.uuid4())),
-            "type": meta.get("event_type", "task.created"),
-            "source": "todo",
-            "subject": meta.get("task_id", "unknown"),
-            "time": meta.get("timestamp", "2026-01-01T00:00:00Z"),
-            "datacontenttype": "application/json",
-            "data": data,
-            "pubsubname": "pubsub",
-            "topic": self.topic,
-            "traceid": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-            "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-            "tracestate": "",
-            **attributes,
-        }
-        return self.client.post(
-            self.path,
-            data=json.dumps(envelope),
-            headers={"Content-Type": "application/cloudevents+json"},
-        )
+        envelope = _envelope(data, **attributes)
+        return deliver(self.client, envelope, topic=self.topic, path=self.path)
 
-    def knative(self, data: Any) -> Any:
+    def knative(self, data: Any) -> TestResponse:
         """Binary mode: the attributes in `ce-*` headers, the data as the JSON body."""
-        meta = data if isinstance(data, dict) else {}
-        headers = {
-            "ce-specversion": "1.0",
-            "ce-id": meta.get("event_id", str(uuid.uuid4())),
-            "ce-type": meta.get("event_type", "task.created"),
-            "ce-source": "/apis/v1/namespaces/todomesh/kafkasources/task-events",
-            "ce-subject": meta.get("task_id", "unknown"),
-            "Content-Type": "application/json",
-        }
-        return self.client.post(self.path, data=json.dumps(data), headers=headers)
+        envelope = _envelope(data, source=KNATIVE_SOURCE)
+        return deliver(self.client, envelope, binary=True, path=self.path)
 
 
-def status_of(response: Any) -> str:
-    return (response.get_json(silent=True) or {}).get("status", "")
-
-
-def rows(app: Flask, model: Any, *order_by: Any) -> list[Any]:
-    with context_of(app).readers() as session:
-        return list(session.scalars(select(model).order_by(*order_by)).all())
-
-
-def outbox(app: Flask) -> list[tuple[str, str, dict[str, Any]]]:
-    """What the app wrote to its outbox: [(topic, key, envelope)]."""
-    model = context_of(app).outbox
-    return [(r.topic, r.partition_key, r.envelope) for r in rows(app, model, model.id)]
+def _envelope(data: Any, **attributes: Any) -> dict[str, Any]:
+    meta = data if isinstance(data, dict) else {}
+    return {
+        "specversion": "1.0",
+        "id": meta.get("event_id", str(uuid.uuid4())),
+        "type": meta.get("event_type", "task.created"),
+        "source": "todo",
+        "subject": meta.get("task_id", "unknown"),
+        "time": meta.get("timestamp", "2026-01-01T00:00:00Z"),
+        "datacontenttype": "application/json",
+        "data": data,
+        "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        **attributes,
+    }
 
 
 def break_database(app: Flask) -> None:

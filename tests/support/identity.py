@@ -15,7 +15,11 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import jwt
+from cryptography.hazmat.primitives import serialization
+
 from functions.identity import IdentityProvider, ProviderConfig, mint_token
+from functions.identity.keystore import load_or_create
 from functions.shared.identity.local import ISSUER_RECORD, PUBLIC_KEYS, identity_dir
 from functions.shared.settings import Settings
 
@@ -104,6 +108,28 @@ class User(str):
         user.token = token
         return user
 
+    def __getnewargs__(self) -> tuple[str, str]:  # copies keep the token
+        return (str(self), self.token)
+
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+def signed(claims: dict[str, object], **header: object) -> str:
+    """`claims` signed with the session provider's own key (forgeries of the claims)."""
+    key = load_or_create(SessionIdentity.current().data_dir)
+    headers = {"kid": key.kid, **header}
+    return jwt.encode(claims, key.private_key, algorithm="ES256", headers=headers)
+
+
+def public_key_pem() -> bytes:
+    """The session provider's public key, as an attacker could fetch it from the JWKS."""
+    key = load_or_create(SessionIdentity.current().data_dir).private_key.public_key()
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def session_kid() -> str:
+    return load_or_create(SessionIdentity.current().data_dir).kid

@@ -2,13 +2,12 @@
 
 `task image` builds the image and its Debian base into the podman storage in the
 todomesh cache; `infra/image/podman.sh` is podman pointed at that storage and at
-this machine's containers.conf, and every call here goes through it.
+this machine's containers.conf, and every call here goes through it
+(`functions.launcher.podman`, which the pod platform uses too).
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,41 +16,17 @@ from pathlib import Path
 
 import requests
 
-from functions.launcher.binaries import MissingInfrastructure
+from functions.launcher.podman import (
+    HOST_LOOPBACK,
+    NETWORK,
+    image_names,
+    podman,
+    require_image,
+)
+
+__all__ = ["HOST_LOOPBACK", "NETWORK", "image_names", "podman", "require_image"]
 
 ROOT = Path(__file__).resolve().parents[2]
-PODMAN = ROOT / "infra" / "image" / "podman.sh"
-# Inside a container on slirp4netns with allow_host_loopback, the host's 127.0.0.1.
-HOST_LOOPBACK = "10.0.2.2"
-NETWORK = "slirp4netns:allow_host_loopback=true"
-
-
-def image_names() -> dict[str, str]:
-    """`TODOMESH_IMAGE` and `TODOMESH_BASE_IMAGE`, as infra/image/image.env names them."""
-    lines = (ROOT / "infra" / "image" / "image.env").read_text().splitlines()
-    pairs = (line.split("=", 1) for line in lines if line and not line.startswith("#"))
-    return {key: value for key, value in pairs}
-
-
-def podman(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run podman with the project's configuration; raise with its output if it fails."""
-    result = subprocess.run(
-        [str(PODMAN), *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"podman {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
-    return result
-
-
-def require_image(name: str) -> str:
-    """`name` if podman and the image are here; MissingInfrastructure otherwise."""
-    if shutil.which("podman") is None:
-        raise MissingInfrastructure("podman is not installed: run `task infra:build`")
-    try:
-        podman("image", "exists", name)
-    except RuntimeError as error:
-        raise MissingInfrastructure(f"image {name} is missing: run `task image`") from error
-    return name
 
 
 def in_image(image: str, *argv: str) -> str:

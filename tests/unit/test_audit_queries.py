@@ -75,6 +75,7 @@ def test_every_task_event_type_is_audited() -> None:
         "task.updated",
         "task.completed",
         "task.deleted",
+        "task.reopened",
         "recurring.task.created",
     }
 

@@ -154,6 +154,8 @@ def test_the_sign_in_page_is_for_development_and_has_no_inline_code(client: Flas
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     assert "form-action 'self' http://127.0.0.1:8000" in policy
     assert page.headers["Cache-Control"] == "no-store"
+    # Under the default no-referrer, browsers post the form with `Origin: null`.
+    assert page.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_the_whole_flow(client: FlaskClient, verifier: TokenVerifier) -> None:

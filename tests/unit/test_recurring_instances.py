@@ -96,6 +96,8 @@ def test_the_next_instance_copies_the_task_and_shifts_the_reminder() -> None:
         "tags": ["work"],
         "timezone": "Europe/Berlin",
         "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE",
+        "repeat_from": "due",
+        "all_day": False,
         "due_date": "2026-03-04T08:00:00Z",
         "reminder_time": "2026-03-04T07:45:00Z",
         "parent_task_id": ROOT,

@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from flask import Flask, Response
 
 
-def content_security_policy(form_action: Sequence[str] = ("'self'",)) -> str:
+def content_security_policy(
+    form_action: Sequence[str] = ("'self'",), connect_src: Sequence[str] = ("'self'",)
+) -> str:
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",
         "style-src": "'self'",
         "img-src": "'self' data:",
-        "connect-src": "'self'",
+        "connect-src": " ".join(connect_src),
         "frame-ancestors": "'none'",
         "base-uri": "'none'",
         "form-action": " ".join(form_action),

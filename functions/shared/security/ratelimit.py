@@ -2,8 +2,9 @@
 
 Every POST, PUT, PATCH and DELETE of an app counts against one budget per caller:
 the verified token's user id, or the client address for a request without a valid
-token (which is refused anyway, but must not be free to repeat). Reads, and the
-routes only the Dapr sidecar may call, are not limited. Counters live in
+token (which is refused anyway, but must not be free to repeat). Reads, views marked
+`@reads_only` (a POST that changes nothing, such as a preview a page asks for at each
+keystroke), and the routes only the Dapr sidecar may call, are not limited. Counters live in
 TODOMESH_RATE_LIMIT_STORAGE: `memory://` counts per process; a shared store such
 as `redis://host:6379` makes the limit hold across replicas (docs/security.md).
 """
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
 
@@ -24,6 +26,20 @@ from functions.shared.settings import Settings
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SIDECAR_PATHS = ("/events/", "/reminder-sweep", "/job/", "/dapr/")
+READS_ONLY = "todomesh_reads_only"
+View = TypeVar("View", bound=Callable[..., object])
+
+
+def reads_only(view: View) -> View:
+    """Mark a view that changes nothing although its method is a write's: it spends no
+    write budget."""
+    setattr(view, READS_ONLY, True)
+    return view
+
+
+def _marked_reads_only() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, READS_ONLY, False))
 
 
 def parse_limits(value: str) -> str:
@@ -54,7 +70,9 @@ def install_write_limits(
     prefixes = tuple(exempt_paths)
 
     def exempt() -> bool:
-        return request.method not in WRITE_METHODS or request.path.startswith(prefixes)
+        if request.method not in WRITE_METHODS or request.path.startswith(prefixes):
+            return True
+        return _marked_reads_only()
 
     limiter = Limiter(
         key_func=caller_key,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,9 +62,12 @@ def _repeat(box: Toolbox, parsed: Parsed, task: TaskOut, record: Record) -> str:
 
 def _reschedule(box: Toolbox, parsed: Parsed, task: TaskOut, record: Record) -> str:
     if parsed.due is not None:
-        due = parsed.due.moment() or parsed.due.moment(NOON)
+        # A new day for a task due at a time keeps its time ("move 2 to friday").
+        kept = _local_time(task, box) if parsed.due.all_day and not task.all_day else None
+        due = parsed.due.moment(kept) or parsed.due.moment(NOON)
         assert due is not None
-        item = Reschedule(id=task.id, due_date=isoformat(due), all_day=parsed.due.all_day)
+        all_day = parsed.due.all_day and kept is None
+        item = Reschedule(id=task.id, due_date=isoformat(due), all_day=all_day)
     elif parsed.shift is not None and task.due_date:
         current = datetime.fromisoformat(task.due_date.replace("Z", "+00:00"))
         shift = parsed.shift
@@ -89,6 +92,13 @@ def _remind(box: Toolbox, parsed: Parsed, task: TaskOut, record: Record) -> str:
     updated = record("set_reminder", args, catalog.set_reminder(box, **args))
     assert isinstance(updated, TaskOut)
     return f"I will remind you about {updated.title} at {_local(updated.reminder_time, box)}."
+
+
+def _local_time(task: TaskOut, box: Toolbox) -> time | None:
+    if task.due_date is None:
+        return None
+    due = datetime.fromisoformat(task.due_date.replace("Z", "+00:00"))
+    return due.astimezone(ZoneInfo(task.timezone or box.timezone)).time().replace(tzinfo=None)
 
 
 def _said(result: BaseModel, done: str) -> str:

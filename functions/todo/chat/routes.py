@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from functions.shared.problems import ValidationFailed
+from functions.shared.security.ratelimit import reads_only
 from functions.shared.web import caller_id, json_object
 from functions.shared.wiring import context
 from functions.todo.chat import conversation
@@ -47,6 +48,7 @@ def chat() -> Response:
 
 
 @chat_routes.post("/api/parse")
+@reads_only
 def preview() -> Response:
     user_id, body = caller_id(), json_object()
     text = _text(body, "text", 500)

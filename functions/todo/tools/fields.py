@@ -49,7 +49,8 @@ def when_fields(parsed: Parsed, timezone: str) -> dict[str, Any]:
 
 def due_string_fields(text: str, timezone: str, now: datetime) -> dict[str, Any]:
     """The fields of `text` read as a date: ValueError when it names none."""
-    parsed = parse(text, now, timezone)
+    # Read as the date of a task ("friday" alone would read as a request to list Friday's).
+    parsed = parse(f"task {text}", now, timezone)
     found = when_fields(parsed, timezone)
     if "due_date" not in found:
         raise ValueError(f"no date understood in {text!r}; try 'tomorrow 5pm' or 'jan 27'")

@@ -8,18 +8,19 @@ from functions.shared.context import AppContext
 from functions.shared.events import utcnow
 from functions.shared.problems import ValidationFailed
 from functions.todo.models import UserSettings
-from functions.todo.tools.toolbox import Toolbox
+from functions.todo.tools.toolbox import Clock, Toolbox
 
 DEFAULT_TIMEZONE = "UTC"
 
 
 def toolbox_for(ctx: AppContext, user_id: str, timezone: str | None = None) -> Toolbox:
     """The user's toolbox in `timezone` (checked), their stored zone, or UTC."""
+    clock = (ctx.find(Clock) or Clock()).now
     if timezone:
-        return Toolbox(ctx, user_id, checked_timezone(timezone))
+        return Toolbox(ctx, user_id, checked_timezone(timezone), clock)
     with ctx.readers() as session:
         stored = session.get(UserSettings, user_id)
-    return Toolbox(ctx, user_id, (stored and stored.timezone) or DEFAULT_TIMEZONE)
+    return Toolbox(ctx, user_id, (stored and stored.timezone) or DEFAULT_TIMEZONE, clock)
 
 
 def remember_timezone(ctx: AppContext, user_id: str, timezone: str) -> None:

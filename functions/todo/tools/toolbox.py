@@ -27,6 +27,13 @@ T = TypeVar("T")
 MAX_BATCH = 50
 
 
+@dataclass(frozen=True)
+class Clock:
+    """What "now" is for the tools; an app may keep another in its context (tests do)."""
+
+    now: Callable[[], datetime] = utcnow
+
+
 @dataclass
 class Toolbox:
     ctx: AppContext

@@ -1,0 +1,1 @@
+"""The floors: the least this stack can do for the same work, measured in the same run."""

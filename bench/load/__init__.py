@@ -1,0 +1,1 @@
+"""The load side: everything the separate load process uses to drive and observe."""
