@@ -112,8 +112,8 @@ def test_every_route_of_the_origin_is_documented_and_every_documented_one_exists
 ) -> None:
     """Every `/api/...` route of every app the one origin (`functions.runtime.router`) sends
     requests to. Left out, and named in the document's description instead: the hub's web
-    page and WebSocket (`/`, `/static/...`, `/ws/...`: not REST), todo's MCP endpoint
-    (`/mcp`, an ASGI app: the Model Context Protocol), the built-in identity provider
+    page and WebSocket (`/`, `/config.json`, `/static/...`, `/ws/...`: not REST), todo's MCP
+    endpoint (`/mcp`, an ASGI app: the Model Context Protocol), the built-in identity provider
     (described by its discovery document) and the sidecar-only routes, which the origin
     answers 404."""
     router = Router.__new__(Router)  # app_for needs no platform
