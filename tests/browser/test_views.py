@@ -123,3 +123,16 @@ def test_the_grouped_view_passes_the_audit(
     assert_accessible(page, "the Upcoming view")
     assert view(page, "Overdue")
     assert_accessible(page, "the Overdue view")
+
+
+def test_a_view_chosen_while_offline_says_the_server_cannot_be_reached(
+    open_tab: Tabs, api: Callable[[str], Api], user: str
+) -> None:
+    seed(api(user))
+    page = open_tab(user)
+    view(page, "All")
+    page.context.set_offline(True)
+    page.get_by_role("link", name="Overdue").click()
+    expect(page.get_by_role("alert")).to_contain_text("The server cannot be reached")
+    page.context.set_offline(False)
+    assert view(page, "Today") == ["Due later today"]  # and back online, the view loads

@@ -82,7 +82,9 @@ function wire() {
     actions.sendAll(); // while the token is still at hand
     auth.signOut();
   });
-  window.addEventListener("hashchange", () => location.hash.slice(1) in VIEWS && show(viewFromHash()));
+  window.addEventListener("hashchange", () => {
+    if (location.hash.slice(1) in VIEWS) show(viewFromHash()).catch((e) => error(explain(e)));
+  });
   window.addEventListener("pagehide", actions.sendAll);
   tick();
 }
