@@ -24,7 +24,8 @@ from functions.launcher.pod import AppPod
 from functions.launcher.podman import podman
 from functions.launcher.pods import APP_UID, DAPRD_UID, PodPlatform
 from tests.support.functions import contract_event
-from tests.support.stories import eventually, ok
+from tests.support.stories import ok
+from tests.support.waiting import wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -109,7 +110,7 @@ def test_a_consumer_pod_killed_with_a_backlog_processes_every_event_once(selfhos
     assert isinstance(pod, AppPod)
 
     before = [ok(todo.post("/api/tasks", json={"title": f"before {n}"}), 201) for n in range(20)]
-    assert eventually(lambda: audit_trail(audit, user), timeout=60), "audit consumes nothing"
+    wait_for(lambda: audit_trail(audit, user), "audit consuming the first tasks", timeout=60)
     pod.kill()  # while it works through the first twenty
     assert not pod.running("app") and not pod.running("daprd")
     during = [ok(todo.post("/api/tasks", json={"title": f"during {n}"}), 201) for n in range(20)]
@@ -117,8 +118,12 @@ def test_a_consumer_pod_killed_with_a_backlog_processes_every_event_once(selfhos
     pod.restart()
 
     created = {task["id"] for task in before + during}
-    assert eventually(lambda: len(audit_trail(audit, user)) >= len(created), timeout=90)
-    trail = audit_trail(audit, user)
+    trail = wait_for(
+        lambda: audit_trail(audit, user),
+        "every task in the trail",
+        until=lambda trail: len(trail) >= len(created),
+        timeout=90,
+    )
     assert Counter(r["event_id"] for r in trail).most_common(1)[0][1] == 1
     assert sorted(r["task_id"] for r in trail) == sorted(created)
     assert {r["event_type"] for r in trail} == {"task.created"}
