@@ -48,6 +48,11 @@ class AppPod:
     def sidecar_url(self) -> str:
         return f"http://127.0.0.1:{self.sidecar_port}"
 
+    @property
+    def pod_name(self) -> str | None:
+        """What `{podName}` resolves to in its daprd's components (None: no daprd)."""
+        return self.name if self.daprd_args is not None else None
+
     def start(self) -> None:
         """Create the pod and its containers, start them, wait until they are ready."""
         ports = [f"127.0.0.1:{self.port}:{APP_PORT}"]

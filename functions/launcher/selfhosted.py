@@ -43,6 +43,11 @@ class Member:
     def sidecar_url(self) -> str:
         return self.sidecar.url
 
+    @property
+    def pod_name(self) -> str:
+        """What `{podName}` resolves to in its sidecar's components."""
+        return self.sidecar.pod_name
+
     def start(self) -> None:
         self.sidecar.start()
         self.start_app()

@@ -112,6 +112,7 @@ class Daprd(_DaprProcess):
         argv += list(extra_args)
         # {podName} in a component resolves to POD_NAME; self-hosted nobody sets it.
         child_env = {**os.environ, "POD_NAME": pod_name(app_id, self.http_port), **(env or {})}
+        self.pod_name = child_env["POD_NAME"]
         token = child_env.get("DAPR_API_TOKEN")
         # What a caller of this sidecar's API must send (daprd refuses calls without it).
         self.api_headers = {"dapr-api-token": token} if token else {}

@@ -19,7 +19,6 @@ import pytest
 
 from functions.launcher.binaries import DaprBinaries
 from functions.launcher.platform import LaunchedPlatform
-from functions.launcher.render import pod_name
 from functions.launcher.selfhosted import Addresses, SelfHostedPlatform
 from tests.support.identity import TEST_WRITE_LIMIT
 from tests.support.kafka import GroupLag
@@ -90,10 +89,9 @@ def quiet(track: Tracker) -> Callable[..., Backlog]:
     """`quiet(platform, what)` waits until `platform` owes nothing: every outbox published,
     every consumer group of its sidecars caught up, no notification attempt to come."""
 
-    def wait(platform: SelfHostedPlatform, what: str, timeout: float = 60.0) -> Backlog:
-        pods = [
-            (m.app_id, pod_name(m.app_id, m.sidecar.http_port)) for m in platform.members.values()
-        ]
+    def wait(platform: LaunchedPlatform, what: str, timeout: float = 60.0) -> Backlog:
+        members = platform.members.values()
+        pods = [(m.app_id, m.pod_name) for m in members if m.pod_name is not None]
         lag = GroupLag(platform.addresses.kafka_brokers, consumer_groups(pods))
         probe = track.own(DaprBacklog(platform.addresses.database_url, lag))
         return wait_quiet(probe, what, timeout)
