@@ -10,6 +10,7 @@ they serve, they serve from a thread of the test process on 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from collections.abc import Iterator
@@ -71,6 +72,27 @@ def _collect_garbage() -> Iterator[None]:
     yield
     gc.collect()
     gc.freeze()
+
+
+@pytest.fixture(autouse=True)
+def _no_running_loop_leaked(request: pytest.FixtureRequest) -> None:
+    """Fail at the first test that meets an event loop left running in this thread.
+
+    A running loop outside a coroutine is what an open Playwright sync API leaves (it
+    runs its loop from a greenlet); every `asyncio.run` after it raises. The browser
+    tier opens one for itself, so its tests are exempt.
+    """
+    if request.node.get_closest_marker("browser") is not None:
+        return
+    try:
+        leaked = asyncio.get_running_loop()
+    except RuntimeError:
+        return  # none running: the usual case
+    pytest.fail(
+        f"an event loop ({leaked!r}) is left running in the test thread by an earlier "
+        "test or fixture (a sync Playwright outliving its tier?)",
+        pytrace=False,
+    )
 
 
 def pytest_sessionfinish() -> None:
