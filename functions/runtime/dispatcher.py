@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from functions.runtime.broker import (
     DEAD,
@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 # transport(app_id, path, body, headers) -> (HTTP status, response body)
 Transport = Callable[[str, str, bytes, dict[str, str]], tuple[int, bytes]]
 SUCCESS, RETRY, DROP, NOT_FOUND = "SUCCESS", "RETRY", "DROP", "NOT_FOUND"
+# With nothing due, a dispatcher sleeps until woken (the broker wakes it on publish) or
+# until its earliest retry is due; this bounds the wait for what no wake announces.
+IDLE_SECONDS = 5.0
 
 
 def outcome_of(status: int, body: bytes) -> str:
@@ -78,7 +81,27 @@ class Dispatcher(Loop):
             log.exception("dispatcher failed", extra={"subscription": self.key})
             handled = 0
         if not handled:
-            self.idle(0.25)
+            self.idle(self.seconds_until_due())
+
+    def seconds_until_due(self) -> float:
+        """How long nothing of this subscription can be delivered: until its earliest retry,
+        at most IDLE_SECONDS. What waits behind a retry's key waits no longer than it."""
+        now = utcnow()
+        try:
+            with self.broker.readers() as session:
+                due = session.scalar(
+                    select(func.min(BrokerDelivery.next_attempt_at)).where(
+                        BrokerDelivery.subscription == self.key,
+                        BrokerDelivery.state == "pending",
+                        BrokerDelivery.next_attempt_at > now,
+                    )
+                )
+        except Exception:
+            log.exception("dispatcher failed", extra={"subscription": self.key})
+            return 0.25  # the store is failing: look again soon, as before
+        if due is None:
+            return IDLE_SECONDS
+        return min(IDLE_SECONDS, max(0.01, (due - now).total_seconds()))
 
     def dispatch_ready(self) -> int:
         """Deliver what is due, in order per key, up to `batch_size`; return how many were

@@ -14,6 +14,7 @@ from flask import Flask, request
 from sqlalchemy import select, update
 
 from functions.runtime.broker import DEAD, DONE, BrokerDelivery, BrokerMessage
+from functions.runtime.dispatcher import IDLE_SECONDS
 from functions.runtime.runtime import Runtime
 from functions.shared.events import utcnow
 from functions.shared.settings import Settings
@@ -322,5 +323,28 @@ def test_a_crowd_of_keys_in_back_off_does_not_hold_up_the_keys_behind(tmp_path: 
         assert dispatcher.dispatch_ready() == 1
         assert subscriber.ids()[-1] == "behind"
         assert len(subscriber.ids()) == len(crowd) + 1  # the crowd is still in back-off
+    finally:
+        rt.engine.dispose()
+
+
+def test_an_idle_dispatcher_sleeps_until_its_earliest_retry_instead_of_polling(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "slow"
+    folder.mkdir()
+    (folder / "subscription.yaml").write_text(SUBSCRIPTION)
+    (folder / "resiliency.yaml").write_text(resiliency("3s", 3))
+    subscriber = Subscriber()
+    subscriber.script["later"] = [(503, None)]
+    rt = Runtime(Settings(data_dir=tmp_path / "data"), [folder], {"shop": subscriber.app})
+    dispatcher = rt.dispatchers["shop/orders"]
+    try:
+        assert dispatcher.seconds_until_due() == IDLE_SECONDS  # nothing pending
+        rt.broker.publish("pubsub", "orders", event("later"), "k")
+        assert dispatcher.dispatch_ready() == 1  # tried once; the retry is 3 s away
+        assert 2.0 < dispatcher.seconds_until_due() <= 3.0
+        rt.broker.publish("pubsub", "orders", event("behind"), "k")  # same key: waits too
+        assert dispatcher.dispatch_ready() == 0
+        assert 2.0 < dispatcher.seconds_until_due() <= 3.0
     finally:
         rt.engine.dispose()
