@@ -58,6 +58,6 @@ apt_install() {
     flock 9
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
-    apt-get install -y -q "$@"
+    apt-get install -y -q -o DPkg::Lock::Timeout=300 "$@"
   ) 9>"$TODOMESH_CACHE/apt.lock"
 }

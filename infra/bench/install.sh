@@ -26,12 +26,6 @@ have_tools_jar() {
   compgen -G "$OUT/kafka-tools-$KAFKA_VERSION.jar" >/dev/null
 }
 
-apt_install_wrk() {
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends wrk
-}
-
 copy_tools_jar() {
   rm -rf "$OUT.tmp"
   mvn -q -B -Dstyle.color=never -f "$POM" -Dmaven.repo.local="$M2_REPO" \
@@ -50,7 +44,8 @@ main() {
     log "wrk present: $(command -v wrk) (0s)"
   else
     [[ $EUID -eq 0 ]] || die "wrk is missing; run: sudo apt-get install -y wrk"
-    step "apt-get install wrk" apt_install_wrk
+    # apt_install takes the cache's apt lock: the infra steps run in parallel
+    step "apt-get install wrk" apt_install --no-install-recommends wrk
   fi
   if have_tools_jar; then
     log "kafka-tools $KAFKA_VERSION cached in $OUT (0s)"
