@@ -25,7 +25,9 @@ import requests
 from flask import Flask, jsonify, request
 from sqlalchemy import DateTime, String, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from starlette.applications import Starlette
 
+from functions.shared.asgi import front
 from functions.shared.db import SQLITE_BUSY_TIMEOUT_MS
 
 
@@ -122,6 +124,13 @@ def create_app(settings: FloorSettings | None = None) -> Flask:
 
     app.add_url_rule("/health", "health", lambda: jsonify(status="ok"))
     return app
+
+
+def create_asgi_app() -> Starlette:
+    """The floor served as todomesh's apps are: Flask behind the same ASGI front, with
+    `GUNICORN_THREADS` threads (a uvicorn worker cannot serve WSGI)."""
+    threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+    return front(create_app(), [], start=lambda: None, stop=lambda: None, threads=threads)
 
 
 def _cloudevent(item: Item) -> dict[str, Any]:

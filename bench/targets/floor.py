@@ -16,32 +16,31 @@ from functions.launcher.processes import ManagedProcess, free_port, http_ok, wai
 class ServerSettings:
     """How gunicorn serves the todomesh process under test; the floor copies it.
 
-    `config` names a gunicorn config module (the Dapr apps' own
-    `python:functions.gunicorn_conf`, read with `GUNICORN_THREADS`); without it the
-    flags below mirror `functions/runtime/server.py` (`todomesh dev`)."""
+    Every todomesh process is a uvicorn worker under gunicorn with its Flask side behind
+    the ASGI front's thread pool (`functions.shared.asgi.front`), so the floor is too
+    (`bench.floor.app:create_asgi_app()`, `GUNICORN_THREADS` threads). `config` names a
+    gunicorn config module (the Dapr apps' own `python:functions.gunicorn_conf`); without
+    it the flags mirror `functions/runtime/server.py` (`todomesh dev`)."""
 
     threads: int
-    workers: int = 1
-    worker_class: str = "gthread"
     config: str | None = None
 
     def argv(self, port: int) -> list[str]:
         if self.config:
             return ["-c", self.config, "--bind", f"127.0.0.1:{port}"]
         return [
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(self.workers)),
-            *("--worker-class", self.worker_class, "--threads", str(self.threads)),
-            *("--worker-connections", str(self.threads + 64), "--timeout", "0"),
-            *("--graceful-timeout", "10"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "1"),
+            *("--worker-class", "uvicorn_worker.UvicornWorker"),
+            *("--timeout", "0", "--graceful-timeout", "10"),
         ]
 
     def env(self) -> dict[str, str]:
-        return {"GUNICORN_THREADS": str(self.threads)} if self.config else {}
+        return {"GUNICORN_THREADS": str(self.threads)}
 
     def describe(self) -> dict[str, object]:
         return {
-            "worker_class": self.worker_class,
-            "workers": self.workers,
+            "worker_class": "uvicorn (gunicorn worker), Flask behind the ASGI front",
+            "workers": 1,
             "threads": self.threads,
             "config": self.config or "flags mirroring functions/runtime/server.py",
         }
@@ -67,7 +66,7 @@ class FloorServer:
         if dapr_http_port is not None:
             env["FLOOR_DAPR_HTTP_PORT"] = str(dapr_http_port)
         argv = [sys.executable, "-m", "gunicorn", *settings.argv(self.port)]
-        argv.append("bench.floor.app:create_app()")
+        argv.append("bench.floor.app:create_asgi_app()")
         self.process = ManagedProcess(argv, log_file=log_file, env=env, cwd=REPO)
 
     @property
