@@ -38,14 +38,16 @@ def _require(present: bool, message: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One Chromium for the tier, stopped when the tier ends.
+    """One Chromium per test module, stopped when the module ends.
 
     Playwright's sync API drives its event loop from a greenlet, so while it is open
-    this thread has a running loop and `asyncio.run` raises. Package scope keeps that to
-    the browser tier; a session-scoped browser broke every later tier's asyncio tests
-    when the whole suite ran in one process (tests/conftest.py now names such a leak).
+    this thread has a running loop and `asyncio.run` raises. Module scope keeps that
+    inside the browser tier (`package` scope would not: tests/ has no __init__.py, so
+    it means the whole session). A session-scoped browser broke every later tier's
+    asyncio tests when the whole suite ran in one process; tests/conftest.py names
+    such a leak at the first test it meets.
     """
     _require(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing; run infra/chromium/install.sh")
     with sync_playwright() as playwright:
@@ -56,7 +58,7 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformProcess]:
     """One `todomesh dev` for the tier; each test signs in as users of its own."""
     server = PlatformProcess(tmp_path_factory.mktemp("site") / "data", env=PLATFORM_ENV)
