@@ -76,29 +76,24 @@ class Dispatcher(Loop):
 
     def step(self) -> None:
         try:
-            handled = self.dispatch_ready()
+            if not self.dispatch_ready():
+                self.idle(self.seconds_until_due())
         except Exception:
             log.exception("dispatcher failed", extra={"subscription": self.key})
-            handled = 0
-        if not handled:
-            self.idle(self.seconds_until_due())
+            self.idle(0.25)  # the store is failing: look again soon
 
     def seconds_until_due(self) -> float:
         """How long nothing of this subscription can be delivered: until its earliest retry,
         at most IDLE_SECONDS. What waits behind a retry's key waits no longer than it."""
         now = utcnow()
-        try:
-            with self.broker.readers() as session:
-                due = session.scalar(
-                    select(func.min(BrokerDelivery.next_attempt_at)).where(
-                        BrokerDelivery.subscription == self.key,
-                        BrokerDelivery.state == "pending",
-                        BrokerDelivery.next_attempt_at > now,
-                    )
+        with self.broker.readers() as session:
+            due = session.scalar(
+                select(func.min(BrokerDelivery.next_attempt_at)).where(
+                    BrokerDelivery.subscription == self.key,
+                    BrokerDelivery.state == "pending",
+                    BrokerDelivery.next_attempt_at > now,
                 )
-        except Exception:
-            log.exception("dispatcher failed", extra={"subscription": self.key})
-            return 0.25  # the store is failing: look again soon, as before
+            )
         if due is None:
             return IDLE_SECONDS
         return min(IDLE_SECONDS, max(0.01, (due - now).total_seconds()))
