@@ -131,6 +131,16 @@ class PostgresServer(_Server):
             conn.close()
 
 
+def kafka_cluster_id() -> str:
+    """A random cluster id as Kafka's `Uuid.randomUuid` makes one: base64url of 16 bytes
+    that does not start with '-' (StorageTool would read `-t -Abc...` as an option; one
+    id in 64 did, and that Kafka never formatted)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 class KafkaBroker(_Server):
     """A single-node KRaft broker. `stop()` then `start()` brings back the same
     broker with the same ports and data; `kill()` is a crash. Containers have a
@@ -178,8 +188,7 @@ class KafkaBroker(_Server):
             .replace("@POD_PORT@", str(self.pod_port))
             .replace("@LOG_DIRS@", str(self.base_dir / "data"))
         )
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        argv = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id)
+        argv = self._java("kafka.tools.StorageTool", "format", "-t", kafka_cluster_id())
         subprocess.run([*argv, "-c", str(self.config)], check=True, capture_output=True)
 
     def _ready(self) -> bool:
