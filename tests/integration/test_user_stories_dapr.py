@@ -259,9 +259,13 @@ def test_a_reminder_reaches_the_inbox_the_mailbox_and_the_notifications_topic(
 
 @pytest.mark.each_platform
 def test_the_hub_pushes_api_changes_and_replays_what_a_client_missed(
-    selfhosted, api, track: Tracker
+    selfhosted, api, track: Tracker, quiet
 ) -> None:
     platform = selfhosted(app_ids=("todo", "hub"))
+    # A hub pod's consumer group is its own ({podName}) and starts from the oldest
+    # record, so a new pod first reads what earlier tests published on task-updates
+    # (known; see docs/architecture.md): the push is measured once it has caught up.
+    quiet(platform, "the hub's consumer group caught up with its topics")
     user = new_user("ann")
     todo, hub = api(platform, "todo", user), platform.members["hub"].url
 
