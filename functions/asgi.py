@@ -14,7 +14,7 @@ import os
 from starlette.applications import Starlette
 
 from functions.apps import attach_relay, build_app
-from functions.shared.asgi import AsgiParts, front
+from functions.shared.asgi import AsgiParts, front, threads_from_env
 from functions.shared.settings import Settings
 from functions.shared.sidecar import DaprClient
 
@@ -26,5 +26,5 @@ def create_app(target: str | None = None, threads: int | None = None) -> Starlet
     if settings.mode == "dapr":
         attach_relay(ctx, DaprClient(settings))
     parts = [ctx.find(AsgiParts) or AsgiParts()]
-    threads = threads or int(os.environ.get("GUNICORN_THREADS", "16"))
+    threads = threads or threads_from_env()
     return front(app, parts, start=ctx.start, stop=ctx.stop, threads=threads)

@@ -27,7 +27,7 @@ from sqlalchemy import DateTime, String, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from starlette.applications import Starlette
 
-from functions.shared.asgi import front
+from functions.shared.asgi import front, threads_from_env
 from functions.shared.db import SQLITE_BUSY_TIMEOUT_MS
 
 
@@ -129,7 +129,7 @@ def create_app(settings: FloorSettings | None = None) -> Flask:
 def create_asgi_app() -> Starlette:
     """The floor served as todomesh's apps are: Flask behind the same ASGI front, with
     `GUNICORN_THREADS` threads (a uvicorn worker cannot serve WSGI)."""
-    threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+    threads = threads_from_env()
     return front(create_app(), [], start=lambda: None, stop=lambda: None, threads=threads)
 
 

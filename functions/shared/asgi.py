@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -31,6 +32,11 @@ from starlette.types import Receive, Scope, Send
 from functions.shared.security.front_door import FrontDoor
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+
+
+def threads_from_env() -> int:
+    """The threads of the Flask side under gunicorn: `GUNICORN_THREADS`, else 16."""
+    return int(os.environ.get("GUNICORN_THREADS", "16"))
 
 
 @dataclass
