@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -303,48 +303,54 @@ def test_the_runtime_prunes_its_log_when_it_starts(tmp_path: Path, resources: Pa
         rt.stop()
 
 
-def test_a_crowd_of_keys_in_back_off_does_not_hold_up_the_keys_behind(tmp_path: Path) -> None:
-    folder = tmp_path / "slow"
-    folder.mkdir()
-    (folder / "subscription.yaml").write_text(SUBSCRIPTION)
-    (folder / "resiliency.yaml").write_text(resiliency("60s", 3))
-    subscriber = Subscriber()
+@pytest.fixture
+def stepped(tmp_path: Path, subscriber: Subscriber) -> Iterator[Callable[[str], Runtime]]:
+    """`stepped(retry_after)`: a runtime the test steps by hand (its loops never start),
+    retrying three times `retry_after` apart; its engine is disposed after the test."""
+    made: list[Runtime] = []
+
+    def make(retry_after: str) -> Runtime:
+        folder = tmp_path / "stepped"
+        folder.mkdir()
+        (folder / "subscription.yaml").write_text(SUBSCRIPTION)
+        (folder / "resiliency.yaml").write_text(resiliency(retry_after, 3))
+        rt = Runtime(Settings(data_dir=tmp_path / "data"), [folder], {"shop": subscriber.app})
+        made.append(rt)
+        return rt
+
+    yield make
+    for rt in made:
+        rt.engine.dispose()
+
+
+def test_a_crowd_of_keys_in_back_off_does_not_hold_up_the_keys_behind(
+    stepped: Callable[[str], Runtime], subscriber: Subscriber
+) -> None:
     crowd = [f"stuck-{n}" for n in range(250)]  # more than a page of pending rows
     for event_id in crowd:
         subscriber.script[event_id] = [(503, None)]
-    rt = Runtime(Settings(data_dir=tmp_path / "data"), [folder], {"shop": subscriber.app})
+    rt = stepped("60s")
     for event_id in crowd:
         rt.broker.publish("pubsub", "orders", event(event_id), event_id)
     dispatcher = rt.dispatchers["shop/orders"]
     while dispatcher.dispatch_ready():  # every key of the crowd fails once: 60 s back-off
         pass
     rt.broker.publish("pubsub", "orders", event("behind"), "fresh-key")
-    try:
-        assert dispatcher.dispatch_ready() == 1
-        assert subscriber.ids()[-1] == "behind"
-        assert len(subscriber.ids()) == len(crowd) + 1  # the crowd is still in back-off
-    finally:
-        rt.engine.dispose()
+    assert dispatcher.dispatch_ready() == 1
+    assert subscriber.ids()[-1] == "behind"
+    assert len(subscriber.ids()) == len(crowd) + 1  # the crowd is still in back-off
 
 
 def test_an_idle_dispatcher_sleeps_until_its_earliest_retry_instead_of_polling(
-    tmp_path: Path,
+    stepped: Callable[[str], Runtime], subscriber: Subscriber
 ) -> None:
-    folder = tmp_path / "slow"
-    folder.mkdir()
-    (folder / "subscription.yaml").write_text(SUBSCRIPTION)
-    (folder / "resiliency.yaml").write_text(resiliency("3s", 3))
-    subscriber = Subscriber()
     subscriber.script["later"] = [(503, None)]
-    rt = Runtime(Settings(data_dir=tmp_path / "data"), [folder], {"shop": subscriber.app})
+    rt = stepped("3s")
     dispatcher = rt.dispatchers["shop/orders"]
-    try:
-        assert dispatcher.seconds_until_due() == IDLE_SECONDS  # nothing pending
-        rt.broker.publish("pubsub", "orders", event("later"), "k")
-        assert dispatcher.dispatch_ready() == 1  # tried once; the retry is 3 s away
-        assert 2.0 < dispatcher.seconds_until_due() <= 3.0
-        rt.broker.publish("pubsub", "orders", event("behind"), "k")  # same key: waits too
-        assert dispatcher.dispatch_ready() == 0
-        assert 2.0 < dispatcher.seconds_until_due() <= 3.0
-    finally:
-        rt.engine.dispose()
+    assert dispatcher.seconds_until_due() == IDLE_SECONDS  # nothing pending
+    rt.broker.publish("pubsub", "orders", event("later"), "k")
+    assert dispatcher.dispatch_ready() == 1  # tried once; the retry is 3 s away
+    assert 2.0 < dispatcher.seconds_until_due() <= 3.0
+    rt.broker.publish("pubsub", "orders", event("behind"), "k")  # same key: waits too
+    assert dispatcher.dispatch_ready() == 0
+    assert 2.0 < dispatcher.seconds_until_due() <= 3.0
