@@ -159,6 +159,7 @@ class BrokerPublisher:
     def publish(self, topic: str, envelope: dict[str, Any], key: str) -> None:
         self.broker.publish(self.pubsub, topic, envelope, key)
 
-    def publish_many(self, items: Sequence[tuple[str, dict[str, Any], str]]) -> None:
+    def publish_many(self, items: Sequence[tuple[str, dict[str, Any], str]]) -> tuple[int, ...]:
         """A whole relay batch in one transaction: all of it is published, or none."""
         self.broker.publish_many(self.pubsub, items)
+        return ()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -33,9 +33,13 @@ class Publisher(Protocol):
 
 @runtime_checkable
 class BatchPublisher(Publisher, Protocol):
-    """A publisher that takes a whole batch at once, all or nothing."""
+    """A publisher that takes a whole batch at once, keeping each key's order.
 
-    def publish_many(self, items: Sequence[tuple[str, dict[str, Any], str]]) -> None: ...
+    `publish_many` returns the positions of the items it did not publish (none when all
+    went out); an item left out leaves every later item of its key out too. It raises
+    PublishError when nothing could be published."""
+
+    def publish_many(self, items: Sequence[tuple[str, dict[str, Any], str]]) -> Collection[int]: ...
 
 
 class OutboxMixin:

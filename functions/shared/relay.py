@@ -23,7 +23,13 @@ from functions.shared import metrics
 from functions.shared.events import utcnow
 from functions.shared.logs import log_context
 from functions.shared.loop import Loop
-from functions.shared.outbox import BatchPublisher, OutboxMixin, Publisher, outbox_lag
+from functions.shared.outbox import (
+    BatchPublisher,
+    OutboxMixin,
+    Publisher,
+    PublishError,
+    outbox_lag,
+)
 
 log = logging.getLogger(__name__)
 RELAY_LOCK_CLASS = 0x70D0  # pg advisory lock (class, crc32(app)): one publishing relay per app
@@ -100,8 +106,11 @@ class OutboxRelay(Loop):
         self._fail_at("relay.before_publish", rows)
         try:
             if rows and isinstance(self.publisher, BatchPublisher):
-                self.publisher.publish_many([(r.topic, r.envelope, r.partition_key) for r in rows])
-                done = list(rows)
+                items = [(row.topic, row.envelope, row.partition_key) for row in rows]
+                missed = set(self.publisher.publish_many(items))
+                done = [row for index, row in enumerate(rows) if index not in missed]
+                if missed:
+                    raise PublishError(f"{len(missed)} of {len(rows)} events not published")
             else:
                 for row in rows:
                     with log_context(

@@ -82,6 +82,35 @@ def test_a_failure_keeps_the_rest_for_later_in_order(ctx: AppContext) -> None:
     assert [p[2] for p in publisher.published] == ids
 
 
+class FakeBatchPublisher(FakePublisher):
+    """Takes a batch at once; leaves out the positions in `refuse` (once each)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refuse: set[int] = set()
+
+    def publish_many(self, items: list[tuple[str, dict[str, Any], str]]) -> set[int]:
+        self.calls += 1
+        refused, self.refuse = self.refuse, set()
+        for index, (topic, envelope, key) in enumerate(items):
+            if index not in refused:
+                self.published.append((topic, key, envelope["id"]))
+        return refused
+
+
+def test_a_batch_left_partly_unpublished_marks_only_what_went_out(ctx: AppContext) -> None:
+    ids = emit(ctx, "t1", "t2", "t3")
+    publisher = FakeBatchPublisher()
+    publisher.refuse = {1}
+    relay = relay_for(ctx, publisher)
+    with pytest.raises(PublishError, match="1 of 3"):
+        relay.publish_batch()
+    assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 1
+    assert relay.publish_batch() == 1  # only the one left out goes again
+    assert [event_id for _, _, event_id in publisher.published] == [ids[0], ids[2], ids[1]]
+    assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 0
+
+
 def test_batches_bound_each_round(ctx: AppContext) -> None:
     emit(ctx, *[f"t{i}" for i in range(5)])
     publisher = FakePublisher()

@@ -49,3 +49,67 @@ def test_the_database_url_comes_from_the_secret_store() -> None:
     )
     settings = resolve_database_url(Settings(mode="dapr"))
     assert settings.database_url == "postgresql://db/todomesh"
+
+
+BULK = f"{BASE}/v1.0-alpha1/publish/bulk/pubsub"
+
+
+def bulk_bodies() -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """Each bulk request: (topic, [(entry id, event id, partition key)])."""
+    return [
+        (
+            call.request.url.rsplit("/", 1)[1],
+            [
+                (e["entryId"], e["event"]["id"], e["metadata"]["partitionKey"])
+                for e in json.loads(call.request.body)
+            ],
+        )
+        for call in responses.calls
+    ]
+
+
+@responses.activate
+def test_a_batch_goes_out_in_bulk_with_one_event_per_task_in_each_request() -> None:
+    responses.post(f"{BULK}/task-events", status=204)
+    responses.post(f"{BULK}/task-updates", status=204)
+    items = [
+        ("task-events", {"id": "a1"}, "A"),
+        ("task-events", {"id": "b1"}, "B"),
+        ("task-updates", {"id": "a1u"}, "A"),
+        ("task-events", {"id": "a2"}, "A"),
+    ]
+    assert DaprClient(Settings()).publish_many(items) == set()
+    assert bulk_bodies() == [
+        ("task-events", [("0", "a1", "A"), ("1", "b1", "B")]),
+        ("task-updates", [("2", "a1u", "A")]),
+        ("task-events", [("3", "a2", "A")]),  # after a1 was acknowledged
+    ]
+    entry = json.loads(responses.calls[0].request.body)[0]
+    assert entry["contentType"] == "application/cloudevents+json"
+    assert entry["event"] == {"id": "a1"}
+    assert "metadata.partitionKey" not in responses.calls[0].request.url  # would override
+
+
+@responses.activate
+def test_a_failed_entry_holds_back_the_later_events_of_its_task() -> None:
+    failed = {"failedEntries": [{"entryId": "0", "error": "broker said no"}]}
+    responses.post(f"{BULK}/task-events", status=500, json=failed)
+    responses.post(f"{BULK}/task-events", status=204)
+    items = [
+        ("task-events", {"id": "a1"}, "A"),
+        ("task-events", {"id": "b1"}, "B"),
+        ("task-events", {"id": "a2"}, "A"),
+        ("task-events", {"id": "b2"}, "B"),
+    ]
+    assert DaprClient(Settings()).publish_many(items) == {0, 2}
+    assert bulk_bodies() == [
+        ("task-events", [("0", "a1", "A"), ("1", "b1", "B")]),
+        ("task-events", [("3", "b2", "B")]),
+    ]
+
+
+@responses.activate
+def test_a_sidecar_that_takes_nothing_is_a_publish_error() -> None:
+    responses.post(f"{BULK}/task-events", status=500, body="not json")
+    with pytest.raises(PublishError, match="500"):
+        DaprClient(Settings()).publish_many([("task-events", {"id": "a1"}, "A")])
