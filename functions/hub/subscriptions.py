@@ -14,7 +14,16 @@ from flask import Blueprint, Response, jsonify
 
 from functions.hub.replay import Message
 from functions.hub.service import Hub
-from functions.shared.consumer import DUPLICATE, PROCESSED, consume, delivered_event
+from functions.shared.bulk import consume_batch
+from functions.shared.consumer import (
+    DUPLICATE,
+    PROCESSED,
+    Consumed,
+    consume,
+    delivered_event,
+    require_dapr,
+)
+from functions.shared.deliveries import bulk_entries
 from functions.shared.events import TASK_LIFECYCLE, EventType
 from functions.shared.wiring import provided
 
@@ -34,7 +43,19 @@ def notifications() -> Response:
 
 def _fan_out(accept: Collection[str]) -> Response:
     hub = provided(Hub)
-    consumed = consume(delivered_event(), hub.record, accept=accept)
+    require_dapr()
+    entries = bulk_entries()
+    if entries is None:
+        _publish(hub, consume(delivered_event(), hub.record, accept=accept))
+        return jsonify(status="SUCCESS")
+    batch = consume_batch(entries, hub.record, accept=accept)
+    for consumed in batch.consumed:
+        _publish(hub, consumed)
+    return batch.reply()
+
+
+def _publish(hub: Hub, consumed: Consumed[Message]) -> None:
+    """Push what was recorded (now, or by another replica) to this replica's clients."""
     message: Message | None = None
     if consumed.outcome == PROCESSED:
         message = consumed.result
@@ -42,4 +63,3 @@ def _fan_out(accept: Collection[str]) -> Response:
         message = hub.replay_log.find(consumed.event.event_id)
     if message is not None:
         hub.connections.publish(message)
-    return jsonify(status="SUCCESS")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from cloudevents.http import CloudEvent
-from flask import Flask
+from flask import Flask, Response
 
 from functions.notify.api import api
 from functions.notify.channels import senders_for
@@ -13,8 +13,10 @@ from functions.notify.delivery import NotificationDelivery
 from functions.notify.models import Outbox, ProcessedEvent
 from functions.notify.service import on_reminder_due
 from functions.notify.worker import RetryWorker
+from functions.shared.bulk import consume_batch
 from functions.shared.consumer import consume
 from functions.shared.context import AppContext, build_context
+from functions.shared.deliveries import Entry
 from functions.shared.events import EventType
 from functions.shared.logs import log_context
 from functions.shared.settings import Settings
@@ -44,6 +46,16 @@ def handle(cloud_event: CloudEvent) -> None:
     if consumed.result:
         with log_context(event_id=consumed.event.event_id):
             _deliver_now(consumed.result)
+
+
+def handle_batch(entries: list[Entry]) -> Response:
+    """A bulk delivery of `reminders`: committed in one transaction, then first attempts."""
+    batch = consume_batch(entries, on_reminder_due, accept=(EventType.REMINDER_DUE,))
+    for consumed in batch.consumed:
+        if consumed.result:
+            with log_context(event_id=consumed.event.event_id):
+                _deliver_now(consumed.result)
+    return batch.reply()
 
 
 def _deliver_now(ids: list[str]) -> None:

@@ -1,23 +1,20 @@
 """Delivers one subscription's messages to its app, keeping Dapr's contract.
 
-- The app gets `POST <route>` with the structured CloudEvent
-  (`application/cloudevents+json`), plus `pubsubname` and `topic` as Dapr adds them.
-- 2xx with `SUCCESS` (or no JSON status) acknowledges; `RETRY` or any non-2xx
-  but 404 is retried with the subscription's resiliency policy; `DROP`, or
-  retries run out, sends the message to the dead-letter topic; 404 drops it.
+- One by one, or in batches when the subscription enables `bulkSubscribe`; the
+  requests and what the replies mean are in `functions.runtime.delivery`.
+- A retry waits as the subscription's resiliency policy says; `DROP`, or retries
+  run out, sends the message to the dead-letter topic; 404 drops it.
 - Messages with the same key are delivered in order: while one waits for a
   retry, later messages with its key wait too; other keys go on.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from functions.runtime.broker import (
     DEAD,
@@ -28,33 +25,24 @@ from functions.runtime.broker import (
     BrokerMessage,
     subscription_key,
 )
+from functions.runtime.delivery import (
+    DROP,
+    NOT_FOUND,
+    SUCCESS,
+    Transport,
+    deliver_bulk,
+    deliver_one,
+)
 from functions.runtime.resources import RetryPolicy, Subscription
-from functions.shared.events import CLOUDEVENT_CONTENT_TYPE, utcnow
+from functions.shared.events import utcnow
 from functions.shared.logs import log_context
 from functions.shared.loop import Loop
 
 log = logging.getLogger(__name__)
 
-# transport(app_id, path, body, headers) -> (HTTP status, response body)
-Transport = Callable[[str, str, bytes, dict[str, str]], tuple[int, bytes]]
-SUCCESS, RETRY, DROP, NOT_FOUND = "SUCCESS", "RETRY", "DROP", "NOT_FOUND"
 # With nothing due, a dispatcher sleeps until woken (the broker wakes it on publish) or
 # until its earliest retry is due; this bounds the wait for what no wake announces.
 IDLE_SECONDS = 5.0
-
-
-def outcome_of(status: int, body: bytes) -> str:
-    """Map an app's reply to what Dapr does with the message."""
-    if status == 404:
-        return NOT_FOUND
-    if not 200 <= status < 300:
-        return RETRY
-    try:
-        reply = json.loads(body) if body else {}
-    except ValueError:
-        return SUCCESS
-    answer = str(reply.get("status", SUCCESS)).upper() if isinstance(reply, dict) else SUCCESS
-    return answer if answer in (SUCCESS, RETRY, DROP) else RETRY
 
 
 class Dispatcher(Loop):
@@ -73,6 +61,7 @@ class Dispatcher(Loop):
         self.transport = transport
         self.retry = retry
         self.batch_size = batch_size
+        self.chunk_size = subscription.bulk_max_messages or 1
 
     def step(self) -> None:
         try:
@@ -101,7 +90,8 @@ class Dispatcher(Loop):
     def dispatch_ready(self) -> int:
         """Deliver what is due, in order per key, up to `batch_size`; return how many were
         tried. Pending rows are read page by page past keys that wait for a retry, so a
-        crowd of keys in back-off cannot hold up the keys behind them."""
+        crowd of keys in back-off cannot hold up the keys behind them. With bulk delivery
+        the due messages go `bulk_max_messages` at a time, else one by one."""
         now = utcnow()
         blocked: set[str] = set()
         tried, after = 0, 0
@@ -109,17 +99,21 @@ class Dispatcher(Loop):
             rows = self._pending(after)
             if not rows:
                 break
+            after = rows[-1][0].id
+            due = []
             for delivery, message in rows:
-                after = delivery.id
-                if self.stopping or tried >= self.batch_size:
-                    break
                 if delivery.partition_key in blocked or delivery.next_attempt_at > now:
                     blocked.add(delivery.partition_key)
-                    continue
-                outcome = self._deliver(message)
-                if not self._settle(delivery, message, outcome):
-                    blocked.add(delivery.partition_key)
-                tried += 1
+                else:
+                    due.append((delivery, message))
+            while due and tried < self.batch_size and not self.stopping:
+                chunk = [
+                    row for row in due[: self.chunk_size] if row[0].partition_key not in blocked
+                ]
+                due = due[self.chunk_size :]
+                if chunk:
+                    blocked |= self._settle(chunk, self._send(chunk))
+                    tried += len(chunk)
         return tried
 
     def _pending(self, after: int) -> list[Any]:
@@ -139,51 +133,39 @@ class Dispatcher(Loop):
                 ).all()
             )
 
-    def _deliver(self, message: BrokerMessage) -> str:
-        envelope: dict[str, Any] = {
-            **message.envelope,
-            "pubsubname": self.sub.pubsub,
-            "topic": message.topic,
-        }
-        path = self.sub.route(envelope)
-        if path is None:
-            return SUCCESS
-        body = json.dumps(envelope).encode()
-        with log_context(
-            event_id=envelope.get("id"),
-            task_id=message.partition_key,
-            traceparent=envelope.get("traceparent"),
-        ):
-            try:
-                status, reply = self.transport(
-                    self.sub.app_id, path, body, {"Content-Type": CLOUDEVENT_CONTENT_TYPE}
-                )
-            except Exception:
-                log.exception("delivery failed", extra={"subscription": self.key})
-                return RETRY
-        return outcome_of(status, reply)
+    def _send(self, chunk: list[Any]) -> list[str]:
+        """Deliver the chunk's messages (at once with bulk delivery); the outcome of each."""
+        envelopes = [(m.envelope, m.topic, m.partition_key) for _, m in chunk]
+        if self.sub.bulk_max_messages is None:
+            return [deliver_one(self.sub, self.transport, *e) for e in envelopes]
+        return deliver_bulk(self.sub, self.transport, envelopes)
 
-    def _settle(self, delivery: BrokerDelivery, message: BrokerMessage, outcome: str) -> bool:
-        """Record the outcome; False when the message stays pending for a retry."""
-        attempts = delivery.attempts + (outcome != SUCCESS)
-        state, settled = "pending", True
-        if outcome == SUCCESS:
-            state = DONE
-        elif outcome == NOT_FOUND:
-            state = DROPPED
-            log.warning("app answered 404; message dropped", extra={"subscription": self.key})
-        elif outcome == DROP or self.retry.exhausted(retries_done=attempts - 1):
-            state = DEAD
-            self._dead_letter(message, reason=outcome)
-        else:
-            settled = False
+    def _settle(self, chunk: list[Any], outcomes: list[str]) -> set[str]:
+        """Record each outcome, in one transaction; the keys of messages left pending for a
+        retry (their later messages wait behind them)."""
+        changes: list[dict[str, Any]] = []
+        waiting: set[str] = set()
+        for (delivery, message), outcome in zip(chunk, outcomes, strict=True):
+            attempts = delivery.attempts + (outcome != SUCCESS)
+            state = "pending"
+            if outcome == SUCCESS:
+                state = DONE
+            elif outcome == NOT_FOUND:
+                state = DROPPED
+                log.warning("app answered 404; message dropped", extra={"subscription": self.key})
+            elif outcome == DROP or self.retry.exhausted(retries_done=attempts - 1):
+                state = DEAD
+                self._dead_letter(message, reason=outcome)
+            else:
+                waiting.add(delivery.partition_key)
+            change = {"id": delivery.id, "state": state, "attempts": attempts}
+            if state == "pending":
+                retry_at = utcnow() + timedelta(seconds=self.retry.delay(attempts))
+                change.update(next_attempt_at=retry_at, last_error=outcome)
+            changes.append(change)
         with self.broker.sessions.begin() as session:
-            row = session.get(BrokerDelivery, delivery.id)
-            row.state, row.attempts = state, attempts
-            if not settled:
-                row.next_attempt_at = utcnow() + timedelta(seconds=self.retry.delay(attempts))
-                row.last_error = outcome
-        return settled
+            session.execute(update(BrokerDelivery), changes)  # by primary key
+        return waiting
 
     def _dead_letter(self, message: BrokerMessage, reason: str) -> None:
         topic = self.sub.dead_letter_topic

@@ -47,6 +47,8 @@ class Subscription:
     dead_letter_topic: str | None
     rules: tuple[Rule, ...] = ()
     default_path: str | None = None
+    # `bulkSubscribe.maxMessagesCount` when bulk delivery is enabled, else None
+    bulk_max_messages: int | None = None
 
     def route(self, envelope: Mapping[str, Any]) -> str | None:
         """The path this event goes to, or None when no rule and no default match."""
@@ -127,7 +129,16 @@ def _subscription(name: str, spec: dict[str, Any], app_id: str, path: Path) -> S
         dead_letter_topic=spec.get("deadLetterTopic"),
         rules=rules,
         default_path=routes.get("default") or spec.get("route"),
+        bulk_max_messages=_bulk_max_messages(spec.get("bulkSubscribe") or {}),
     )
+
+
+def _bulk_max_messages(bulk: dict[str, Any]) -> int | None:
+    """How many messages one bulk delivery may carry (Dapr's default 100), or None without
+    bulk. `maxAwaitDurationMs` is daprd's: the embedded runtime sends what is due at once."""
+    if not bulk.get("enabled"):
+        return None
+    return max(1, int(bulk.get("maxMessagesCount", 100)))
 
 
 def _parse_match(expression: str, path: Path) -> tuple[tuple[tuple[str, str], ...], ...]:

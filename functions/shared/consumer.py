@@ -67,17 +67,23 @@ def consume(
         task_id=cloud_event.get("subject"),
         traceparent=cloud_event.get("traceparent"),
     ):
-        event = _parse(ctx, cloud_event)
-        event_type = event.event_type if event.event_type in KNOWN_TYPES else "other"
+        event = parse_event(ctx, cloud_event.get_data())
         if accept is not None and event.event_type not in accept:
-            metrics.EVENTS.labels(ctx.app_id, event_type, IGNORED).inc()
-            return Consumed(event, IGNORED)
+            return counted(ctx, Consumed(event, IGNORED))
         started = time.perf_counter()
-        consumed = _run(ctx, consumer or ctx.app_id, event, handler)
-        metrics.EVENTS.labels(ctx.app_id, event_type, consumed.outcome).inc()
-        metrics.EVENT_LATENCY.labels(ctx.app_id, event_type).observe(time.perf_counter() - started)
+        return counted(ctx, _run(ctx, consumer or ctx.app_id, event, handler), started)
+
+
+def counted(ctx: AppContext, consumed: Consumed[R], started: float | None = None) -> Consumed[R]:
+    """Count (and time, from `started`) what was done with one event, and log it."""
+    event = consumed.event
+    event_type = event.event_type if event.event_type in KNOWN_TYPES else "other"
+    metrics.EVENTS.labels(ctx.app_id, event_type, consumed.outcome).inc()
+    if started is not None:
+        elapsed = time.perf_counter() - started
+        metrics.EVENT_LATENCY.labels(ctx.app_id, event_type).observe(elapsed)
         log.info("event %s", consumed.outcome, extra={"event_type": event.event_type})
-        return consumed
+    return consumed
 
 
 def require_dapr() -> None:
@@ -91,31 +97,45 @@ def delivered_event() -> CloudEvent:
     return read_cloudevent()
 
 
-def _parse(ctx: AppContext, cloud_event: CloudEvent) -> Event:
+def parse_event(ctx: AppContext, data: object) -> Event:
+    """The event in a CloudEvent's `data`; DropEvent (counted and logged) for poison."""
     try:
-        return parse_data(cloud_event.get_data())
+        return parse_data(data)
     except PoisonEvent as exc:
         raise _dropped(ctx, exc) from exc
 
 
 def _run(ctx: AppContext, consumer: str, event: Event, handler: Handler[R]) -> Consumed[R]:
-    assert ctx.processed is not None, f"{ctx.app_id} has no processed_events table"
     try:
         with ctx.unit_of_work() as uow:
-            if not claim(uow.session, ctx.processed, consumer, event.event_id):
-                return Consumed(event, DUPLICATE)
-            return Consumed(event, PROCESSED, handler(event, uow))
-    except PoisonEvent as exc:
-        raise _dropped(ctx, exc) from exc
+            return handle_once(ctx, uow, consumer, event, handler)
     except Exception as exc:
-        if is_bad_data(exc):  # a value no column takes: it will never be stored
-            reason = f"the database refuses a value of it ({exc.__class__.__name__})"
-            raise _dropped(ctx, PoisonEvent(reason)) from exc
-        if is_unavailable(exc):
-            log.warning("database unavailable; asking for redelivery", extra={"error": str(exc)})
-        else:
-            log.exception("event handler failed; asking for redelivery")
-        raise RetryEvent(str(exc)) from exc
+        raise failure_of(ctx, exc) from exc
+
+
+def handle_once(
+    ctx: AppContext, uow: UnitOfWork, consumer: str, event: Event, handler: Handler[R]
+) -> Consumed[R]:
+    """Claim `(consumer, event id)` in `uow` and run the handler, unless it was claimed."""
+    assert ctx.processed is not None, f"{ctx.app_id} has no processed_events table"
+    if not claim(uow.session, ctx.processed, consumer, event.event_id):
+        return Consumed(event, DUPLICATE)
+    return Consumed(event, PROCESSED, handler(event, uow))
+
+
+def failure_of(ctx: AppContext, exc: Exception) -> DropEvent | RetryEvent:
+    """What a handler's exception means: DROP for poison or a value no column takes (it
+    will never be stored), else RETRY (logged; quietly when the database is down)."""
+    if isinstance(exc, PoisonEvent):
+        return _dropped(ctx, exc)
+    if is_bad_data(exc):
+        reason = f"the database refuses a value of it ({exc.__class__.__name__})"
+        return _dropped(ctx, PoisonEvent(reason))
+    if is_unavailable(exc):
+        log.warning("database unavailable; asking for redelivery", extra={"error": str(exc)})
+    else:
+        log.exception("event handler failed; asking for redelivery")
+    return RetryEvent(str(exc))
 
 
 def _dropped(ctx: AppContext, exc: PoisonEvent) -> DropEvent:

@@ -15,9 +15,12 @@ methods). A body that is no CloudEvent is a 400 that names no header and echoes 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from cloudevents.http import CloudEvent, from_http
-from flask import Flask, request
+from flask import Flask, Response, request
 from werkzeug.routing import Map, Rule, RuleFactory
 
 from functions.shared.problems import Problem
@@ -25,6 +28,16 @@ from functions.shared.problems import Problem
 CLOUDEVENT_ENDPOINT = "cloudevent"  # functions-framework's endpoint for the function
 CATCH_ALL = "/<path:path>"
 DELIVERY_RULE = "/events/<path:path>"
+BULK_TYPE = "com.dapr.event.sent.bulk"  # the `type` of Dapr's bulk delivery body
+
+
+@dataclass(frozen=True)
+class Entry:
+    entry_id: str
+    event: Any  # the CloudEvent as delivered: a JSON object when structured
+
+
+BulkHandler = Callable[[list[Entry]], Response]
 
 
 def require_sidecar(app_api_token: str | None) -> None:
@@ -45,9 +58,12 @@ class DeliveryRoutes(Map):
             super().add(rule)
 
 
-def guard_deliveries(app: Flask, app_api_token: str | None) -> None:
+def guard_deliveries(
+    app: Flask, app_api_token: str | None, bulk: BulkHandler | None = None
+) -> None:
     """Route the function of a functions-framework app as above (whether functions-framework
-    mounted it already or mounts it after this), and refuse what is no CloudEvent."""
+    mounted it already or mounts it after this), hand a bulk delivery to `bulk`, and refuse
+    what is no CloudEvent."""
     old = app.url_map
     app.url_map = DeliveryRoutes(
         [rule.empty() for rule in old.iter_rules()],
@@ -57,11 +73,36 @@ def guard_deliveries(app: Flask, app_api_token: str | None) -> None:
     )
 
     @app.before_request
-    def _cloudevents_only() -> None:
+    def _cloudevents_only() -> Response | None:
         if request.endpoint != CLOUDEVENT_ENDPOINT:
-            return
+            return None
         require_sidecar(app_api_token)
+        entries = bulk_entries()
+        if entries is not None and bulk is not None:
+            return bulk(entries)
         read_cloudevent()
+        return None
+
+
+def bulk_entries() -> list[Entry] | None:
+    """The entries of this request when it is a bulk delivery, else None (one CloudEvent)."""
+    if request.mimetype != "application/json":
+        return None
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than a delivery ever is
+        return None
+    if not isinstance(body, dict) or body.get("type") != BULK_TYPE:
+        return None
+    entries = body.get("entries")
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("entryId"), str) for e in entries
+    ):
+        raise Problem(400, "Not a bulk delivery", "entries must be objects with an entryId.")
+    ids = [e["entryId"] for e in entries]
+    if len(set(ids)) != len(ids):
+        raise Problem(400, "Not a bulk delivery", "Each entryId must be unique in the batch.")
+    return [Entry(e["entryId"], e.get("event")) for e in entries]
 
 
 def read_cloudevent() -> CloudEvent:

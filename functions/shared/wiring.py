@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 
 from functions.shared import metrics
 from functions.shared.context import AppContext
 from functions.shared.db import ping
-from functions.shared.deliveries import guard_deliveries
+from functions.shared.deliveries import Entry, guard_deliveries
 from functions.shared.health import Check, register_health
 from functions.shared.identity.lazy import LazyVerifier
 from functions.shared.identity.web import init_identity
@@ -87,17 +87,20 @@ class FunctionApp(Protocol):
 
     def init(self, app: Flask, ctx: AppContext) -> None: ...
 
+    def handle_batch(self, entries: list[Entry]) -> Response: ...
+
 
 def install_function(app: Flask, module: FunctionApp, settings: Settings) -> AppContext:
     """Wire a functions-framework app built for `module` with `settings`: its deliveries
     and workers unless it only answers queries, its query API unless it only consumes.
-    Its function takes only CloudEvents on delivery routes (`functions.shared.deliveries`)."""
+    Its function takes only CloudEvents on delivery routes (`functions.shared.deliveries`),
+    one at a time, or a bulk delivery at once (`module.handle_batch`)."""
     ctx = module.build(settings)
     init_app(app, ctx)
     if not settings.serves_events:
         app.before_request(_no_deliveries)
         ctx.workers.clear()  # retention and retries are the consumer half's
-    guard_deliveries(app, settings.app_api_token)
+    guard_deliveries(app, settings.app_api_token, module.handle_batch)
     if settings.serves_events:
         module.init(app, ctx)
     if settings.serves_queries and module.QUERY_API is not None:

@@ -63,6 +63,12 @@ def function_app(
 
 
 @pytest.fixture
+def audit(function_app: Callable[[str], Flask]) -> Flask:
+    """The audit function, built as production builds it."""
+    return function_app("audit")
+
+
+@pytest.fixture
 def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
     """A real SMTP server on 127.0.0.1, configured for apps built after this fixture."""
     with smtp_server() as mailbox:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,11 +25,6 @@ from tests.support.identity import As
 pytestmark = pytest.mark.functions
 
 ALICE = As("alice")
-
-
-@pytest.fixture
-def audit(function_app: Callable[[str], Flask]) -> Flask:
-    return function_app("audit")
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine
 from werkzeug.test import TestResponse
 
 from functions.shared.db import reader_factory, session_factory
+from functions.shared.deliveries import BULK_TYPE
 from tests.support.functions import ROOT, SOURCE, context_of, deliver, outbox, rows, status_of
 
 __all__ = [
@@ -30,11 +31,18 @@ __all__ = [
     "outbox",
     "rows",
     "status_of",
+    "statuses_of",
 ]
 
 DATA = ROOT / "tests" / "data"
 CLOSED_PORT_URL = "postgresql+pg8000://nobody@127.0.0.1:9/nowhere"
 KNATIVE_SOURCE = "/apis/v1/namespaces/todomesh/kafkasources/task-events"
+
+
+def statuses_of(response: TestResponse) -> list[str]:
+    """The status of each entry of a bulk reply, in entry order."""
+    statuses = {s["entryId"]: s["status"] for s in response.get_json()["statuses"]}
+    return [statuses.get(str(index), "") for index in range(len(statuses))]
 
 
 def event_data(name: str, **overrides: Any) -> dict[str, Any]:
@@ -59,6 +67,20 @@ class Deliverer:
         """Structured mode, `application/cloudevents+json`, with Dapr's extra attributes."""
         envelope = _envelope(data, **attributes)
         return deliver(self.client, envelope, topic=self.topic, path=self.path)
+
+    def bulk(self, *items: Any, headers: dict[str, str] | None = None) -> TestResponse:
+        """One Dapr bulk delivery (`bulkSubscribe`) of each item's `data`, entry ids "0", "1"..."""
+        entries = [
+            {
+                "entryId": str(index),
+                "event": {**_envelope(data), "pubsubname": "pubsub", "topic": self.topic},
+                "contentType": "application/cloudevents+json",
+                "metadata": {},
+            }
+            for index, data in enumerate(items)
+        ]
+        body = {"id": str(uuid.uuid4()), "type": BULK_TYPE, "topic": self.topic, "entries": entries}
+        return self.client.post(self.path, json=body, headers=headers or {})
 
     def knative(self, data: Any) -> TestResponse:
         """Binary mode: the attributes in `ce-*` headers, the data as the JSON body."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from functions.runtime.cron import next_fire
-from functions.runtime.dispatcher import DROP, NOT_FOUND, RETRY, SUCCESS, outcome_of
+from functions.runtime.delivery import DROP, NOT_FOUND, RETRY, SUCCESS, outcome_of
 from functions.runtime.resources import ResourceError, load_resources, parse_duration
 from functions.shared.events import (
     Event,
