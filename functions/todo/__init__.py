@@ -21,7 +21,7 @@ from functions.todo.chat.routes import chat_routes
 from functions.todo.dead_letters import dead_letter_routes, prune_dead_letters
 from functions.todo.mcp_server import mcp_parts
 from functions.todo.models import Outbox, ProcessedEvent
-from functions.todo.reminders import ReminderJobs
+from functions.todo.reminders import ReminderJobs, ReminderTimer
 
 APP_ID = "todo"
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -37,6 +37,12 @@ def build(settings: Settings) -> AppContext:
     assistant = assistant_from(settings)
     if assistant is not None:
         ctx.provide(assistant)
+    if settings.reminder_mode == "sweep":  # with `jobs`, daprd's Scheduler keeps the time
+        # Embedded, every reminder is set in this process and its commit wakes the timer;
+        # in Dapr mode other replicas set reminders too, which no wake announces.
+        timer = ReminderTimer(ctx, recheck_seconds=5.0 if settings.mode == "dapr" else 60.0)
+        ctx.workers.append(timer)
+        ctx.on_commit.append(timer.wake)
     return ctx
 
 

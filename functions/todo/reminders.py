@@ -1,11 +1,13 @@
-"""Reminders: a sweep that fires what is due, and the optional exact-time Jobs API.
+"""Reminders: a sweep that fires what is due, at the time each is due.
 
 The sweep claims due reminders and, in one transaction, marks them fired and
 writes `reminder.due` to the outbox; `SKIP LOCKED` lets several replicas sweep
 at once with each reminder firing once. Reminders missed while the service was
-down are simply due on the next sweep. With `TODOMESH_REMINDER_MODE=jobs`,
-each reminder is also a Dapr job `reminder-<task id>` whose callback fires
-that one reminder the same way; the sweep stays on as the safety net.
+down are simply due on the next sweep. What makes a reminder fire on time:
+by default (`TODOMESH_REMINDER_MODE=sweep`) each replica's `ReminderTimer`
+sleeps until the earliest pending reminder is due; with `jobs`, each reminder is
+a Dapr job `reminder-<task id>` whose callback fires that one reminder the same
+way. The cron binding's sweep stays on as the safety net in both.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from functions.shared.context import UnitOfWork
+from functions.shared.context import AppContext, UnitOfWork
 from functions.shared.events import Event, EventType, Topic, isoformat, isoformat_or_none, utcnow
+from functions.shared.loop import Loop
 from functions.shared.sidecar import DaprClient, SidecarError
 from functions.todo.models import Task
 
@@ -83,6 +86,45 @@ class ReminderJobs:
                 "reminder job not synced; the sweep will fire it",
                 extra={"task_id": task.id, "error": str(exc)},
             )
+
+
+class ReminderTimer(Loop):
+    """Fires each reminder at its time: sleeps until the earliest pending reminder is due,
+    woken at once by a commit (which may have set an earlier one), and looks again at
+    least every `recheck_seconds` for reminders another replica set."""
+
+    def __init__(self, ctx: AppContext, recheck_seconds: float = 5.0) -> None:
+        super().__init__(f"reminders-{ctx.app_id}")
+        self.ctx = ctx
+        self.recheck_seconds = recheck_seconds
+
+    def step(self) -> None:
+        try:
+            wait = self.seconds_until_due()
+            if wait <= 0:
+                with self.ctx.unit_of_work() as uow:
+                    fired = fire_due_reminders(uow)
+                wait = 0 if fired else 0.1  # none: another replica holds them; look again
+        except Exception as exc:  # the loop must survive a database outage
+            log.warning("reminder timer failed; the sweep stays on", extra={"error": str(exc)})
+            wait = self.recheck_seconds
+        if wait > 0:
+            self.idle(wait)
+
+    def seconds_until_due(self) -> float:
+        """Seconds until the earliest pending reminder is due (0 if one is), at most
+        `recheck_seconds`."""
+        with self.ctx.readers() as session:
+            due = session.scalar(
+                select(func.min(Task.reminder_time)).where(
+                    Task.reminder_fired_at.is_(None),
+                    Task.deleted_at.is_(None),
+                    Task.status != "complete",
+                )
+            )
+        if due is None:
+            return self.recheck_seconds
+        return min(self.recheck_seconds, max(0.0, (due - utcnow()).total_seconds()))
 
 
 def _live(task: Task) -> bool:

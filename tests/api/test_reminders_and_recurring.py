@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from functions.shared.wiring import context
+from functions.todo.reminders import ReminderTimer
 from tests.support.api import Api, types_on
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.api
 
@@ -206,3 +210,52 @@ def test_other_event_types_on_the_subscription_are_acknowledged_untouched(alice:
     )
     assert response.get_json() == {"status": "SUCCESS"}
     assert len(alice.get("/api/tasks").get_json()["items"]) == 1
+
+
+def _seconds_from_now(seconds: float) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+
+
+@pytest.fixture
+def timer(todo_app) -> ReminderTimer:
+    """The todo service's reminder timer (not started; the app's workers never are here)."""
+    found = [w for w in context(todo_app).workers if isinstance(w, ReminderTimer)]
+    assert len(found) == 1, "the todo service in sweep mode keeps one reminder timer"
+    return found[0]
+
+
+@pytest.fixture
+def running_timer(timer: ReminderTimer) -> Iterator[ReminderTimer]:
+    timer.start()
+    yield timer
+    timer.stop()
+
+
+def test_the_timer_fires_a_reminder_when_it_is_due_with_no_sweep(
+    alice: Api, outbox, running_timer: ReminderTimer
+) -> None:
+    task = alice.create(title="soon", reminder_time=_seconds_from_now(1.5))
+    fired = wait_for(
+        lambda: [k for _, k, e in outbox() if e["type"] == "reminder.due"],
+        "reminder.due from the timer alone",
+        until=bool,
+        timeout=15,
+    )
+    assert fired == [task["id"]]
+    stored = alice.get(f"/api/tasks/{task['id']}").get_json()
+    assert stored["reminder_time"] <= datetime.now(UTC).isoformat()  # never early
+    assert alice.client.post("/reminder-sweep", json={}).get_json() == {"fired": 0}
+
+
+def test_the_timer_sleeps_until_the_earliest_pending_reminder(
+    alice: Api, timer: ReminderTimer
+) -> None:
+    assert timer.seconds_until_due() == timer.recheck_seconds  # nothing pending
+    alice.create(reminder_time=_in(60))
+    assert timer.seconds_until_due() == timer.recheck_seconds  # later than the recheck
+    alice.create(reminder_time=_seconds_from_now(3))
+    assert 0 < timer.seconds_until_due() <= 3
+    overdue = alice.create(reminder_time=_in(-1))
+    assert timer.seconds_until_due() == 0
+    alice.post(f"/api/tasks/{overdue['id']}/complete")  # a complete task's reminder is off
+    assert 0 < timer.seconds_until_due() <= 3

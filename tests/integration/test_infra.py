@@ -143,7 +143,7 @@ def test_secret_store_serves_the_database_url(
 def test_cron_binding_calls_todo(resources: Path, start_daprd: StartDaprd) -> None:
     with StubApp() as app:
         start_daprd("todo", app.port, resources)
-        assert app.wait_for("/reminder-sweep", timeout=30).method == "POST"
+        assert app.wait_for("/reminder-sweep", timeout=75).method == "POST"  # @every 30s
 
 
 def test_publish_lands_in_kafka_with_the_partition_key(
