@@ -53,7 +53,7 @@ def attach_relay(ctx: AppContext, publisher: Publisher) -> None:
         ctx.outbox,
         publisher,
         batch_size=settings.outbox_batch_size,
-        poll_seconds=settings.outbox_poll_seconds,
+        poll_seconds=settings.relay_poll_seconds,
         max_backoff_seconds=settings.outbox_max_backoff_seconds,
         failpoint=settings.failpoint,
         readers=ctx.readers,

@@ -86,7 +86,7 @@ def backlog_figures(bench: Run, server: EmbeddedServer, floor: FloorServer) -> d
 
 def hub_figure(bench: Run, key: str, clients: int) -> dict[str, Any]:
     home = bench.work / f"hub-{clients}"
-    server = EmbeddedServer(home / "data", home / "todomesh.log", threads=clients + 64)
+    server = EmbeddedServer(home / "data", home / "todomesh.log")  # sockets are on the loop
     server.start()
     try:
         ws = server.url.replace("http://", "ws://")

@@ -40,9 +40,9 @@ from functions.shared.loop import Loop
 
 log = logging.getLogger(__name__)
 
-# With nothing due, a dispatcher sleeps until woken (the broker wakes it on publish) or
-# until its earliest retry is due; this bounds the wait for what no wake announces.
-IDLE_SECONDS = 5.0
+# With nothing due, a dispatcher sleeps until woken (the broker, in this process, wakes
+# it on every publish) or until its earliest retry is due; this only bounds the wait.
+IDLE_SECONDS = 60.0
 
 
 class Dispatcher(Loop):

@@ -124,7 +124,11 @@ class OutboxRelay(Loop):
         finally:
             if done:
                 self._mark_published(done)
-            self.refresh_lag()
+            if rows:
+                self.refresh_lag()
+            else:  # nothing unpublished: no need to ask the database
+                metrics.OUTBOX_PENDING.labels(self.app).set(0)
+                metrics.OUTBOX_OLDEST.labels(self.app).set(0)
         return len(done)
 
     def _mark_published(self, rows: Sequence[Any]) -> None:

@@ -50,7 +50,9 @@ class Settings:
     smtp_port: int = 25
     smtp_sender: str = "todomesh@localhost"
     outbox_batch_size: int = 100
-    outbox_poll_seconds: float = 2.0
+    # How often a relay looks at its outbox when no commit woke it (default by mode, see
+    # `relay_poll_seconds`).
+    outbox_poll_seconds: float | None = None
     outbox_max_backoff_seconds: float = 30.0
     notify_max_attempts: int = 5
     # Webhooks to private, loopback and link-local addresses (see notify.egress).
@@ -134,6 +136,15 @@ class Settings:
     @property
     def serves_queries(self) -> bool:
         return self.role != "consumer"
+
+    @property
+    def relay_poll_seconds(self) -> float:
+        """Embedded, one process writes each outbox and its commits wake the relay, so the
+        poll is only a safety net (30 s). In Dapr mode the leading replica's relay also
+        publishes what the other replicas commit, which no wake announces (2 s)."""
+        if self.outbox_poll_seconds is not None:
+            return self.outbox_poll_seconds
+        return 2.0 if self.mode == "dapr" else 30.0
 
     @property
     def dapr_url(self) -> str:

@@ -95,8 +95,13 @@ def test_settings_come_from_the_environment_with_types() -> None:
     assert settings.mode == "dapr"
     assert settings.dapr_url == "http://127.0.0.1:3601"
     assert settings.data_dir == Path("/tmp/x")
-    assert settings.outbox_poll_seconds == 0.5
+    assert settings.outbox_poll_seconds == settings.relay_poll_seconds == 0.5
     assert settings.auto_migrate is True
+
+
+def test_a_relay_polls_often_only_where_commits_elsewhere_do_not_wake_it() -> None:
+    assert Settings(mode="dapr").relay_poll_seconds == 2.0  # other replicas' commits
+    assert Settings(mode="embedded").relay_poll_seconds == 30.0  # a safety net only
 
 
 @pytest.mark.parametrize(
