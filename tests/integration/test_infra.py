@@ -166,11 +166,26 @@ def test_subscription_delivers_our_cloud_event(resources: Path, start_daprd: Sta
         todo = start_daprd("todo", None, resources)
         publish(todo, "task-events", event, key="task-7")
 
-        def delivered() -> bool:
+        def delivered() -> list[dict[str, Any]]:
+            """Our event as it came in a bulk delivery (audit's subscription is bulk)."""
             received = app.requests_to("/events/task-events")
-            return any(r.json()["id"] == event["id"] for r in received)
+            bodies = [r.json() for r in received]
+            return [
+                entry["event"]
+                for body in bodies
+                if body.get("type") == "com.dapr.event.sent.bulk"
+                for entry in body["entries"]
+                if entry["event"].get("id") == event["id"]
+            ]
 
-        wait_for(delivered, "delivery to audit's app", timeout=30, process=audit.process)
+        [got, *_] = wait_for(
+            delivered, "bulk delivery to audit's app", timeout=30, process=audit.process
+        )
+        assert (got["type"], got["subject"], got["data"]) == (
+            event["type"],
+            event["subject"],
+            event["data"],
+        )
 
 
 def test_daprd_connects_to_the_scheduler_and_runs_a_job(

@@ -25,8 +25,20 @@ class Received:
         return json.loads(self.body) if self.body else None
 
 
+def _success(body: bytes) -> dict[str, Any]:
+    """Dapr's acknowledgement of a delivery: of each entry when it is a bulk one."""
+    try:
+        entries = json.loads(body).get("entries") if body else None
+    except (ValueError, AttributeError):
+        entries = None
+    if not isinstance(entries, list):
+        return {"status": "SUCCESS"}
+    return {"statuses": [{"entryId": e.get("entryId"), "status": "SUCCESS"} for e in entries]}
+
+
 class StubApp:
-    """POSTs get 200 `{"status": "SUCCESS"}` (Dapr's ack); GETs get 404."""
+    """POSTs get 200 `{"status": "SUCCESS"}` (Dapr's ack), or for a bulk delivery SUCCESS
+    for each entry; GETs get 404."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
@@ -86,7 +98,7 @@ class StubApp:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 app._record(Received("POST", self.path, dict(self.headers), body))
-                reply = b'{"status": "SUCCESS"}'
+                reply = json.dumps(_success(body)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply)))
