@@ -16,7 +16,6 @@ transaction cannot commit (the database went away), every entry not dropped is r
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -42,7 +41,6 @@ from functions.shared.logs import log_context
 from functions.shared.replies import DropEvent
 from functions.shared.wiring import context
 
-log = logging.getLogger(__name__)
 SUCCESS, RETRY, DROP = "SUCCESS", "RETRY", "DROP"
 
 
