@@ -83,7 +83,7 @@ class HubClients:
         assert self.session is not None
         ws = await self.session.ws_connect(
             f"{self.ws_base}/ws/{user}",
-            headers=self.auth.headers(user),
+            protocols=self.auth.subprotocols(user),
             timeout=aiohttp.ClientWSTimeout(ws_close=5),
             autoping=True,
             max_msg_size=0,

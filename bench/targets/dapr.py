@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bench.load.auth import Auth
+from bench.load.auth import BENCH_ENV, Auth
 from bench.targets.floor import FloorServer, ServerSettings
 from functions.launcher.processes import free_port
 from functions.launcher.render import config_path
@@ -46,12 +46,13 @@ class DaprStack:
         self.platform: SelfHostedPlatform | None = None
         self.floor_daprd: Daprd | None = None
         self.floor: FloorServer | None = None
-        self.auth = Auth()  # how the load process becomes a user of the platform
+        # how the load process becomes a user of the platform (once it has started)
+        self.auth = Auth(lambda user, ttl: self._platform().identity.token(user, ttl=ttl))
 
     def start(self) -> DaprStack:
         together(self.postgres.start, self.kafka.start, self.scheduler.start)
         addresses = Addresses(self.postgres.url, self.kafka.bootstrap, "127.0.0.1", free_port())
-        env = {"TODOMESH_REMINDER_MODE": "jobs"}
+        env = {"TODOMESH_REMINDER_MODE": "jobs", **BENCH_ENV}
         self.platform = SelfHostedPlatform(
             addresses, self.work / "platform", scheduler=self.scheduler, env=env
         )
@@ -80,14 +81,16 @@ class DaprStack:
                 stop()
 
     def member(self, app_id: str) -> Member:
+        return self._platform().members[app_id]
+
+    def _platform(self) -> SelfHostedPlatform:
         assert self.platform is not None, "the stack is not started"
-        return self.platform.members[app_id]
+        return self.platform
 
     def pids(self) -> dict[str, int]:
         """Every app and sidecar of the platform, by name."""
-        assert self.platform is not None
         found = {}
-        for name, member in self.platform.members.items():
+        for name, member in self._platform().members.items():
             found[name] = member.app.pid
             found[f"{name}-daprd"] = member.sidecar.process.pid
         return {name: pid for name, pid in found.items() if pid is not None}

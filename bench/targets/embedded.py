@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.load.auth import Auth
+from bench.load.auth import BENCH_ENV, Auth
 from bench.targets import REPO
 from bench.targets.floor import ServerSettings
+from functions.identity import mint_token
 from functions.launcher.processes import ManagedProcess, free_port, http_ok, wait_until
 from functions.runtime.broker import Broker
 from functions.runtime.resources import DEFAULT_RESOURCE_DIRS, load_resources
@@ -38,9 +39,10 @@ class EmbeddedServer:
         self.settings = ServerSettings(threads=threads)
         argv = [sys.executable, "-m", "functions.cli", "dev", "--port", str(self.port)]
         argv += ["--data-dir", str(data_dir), "--threads", str(threads)]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}  # logging as shipped (INFO)
+        env = {**os.environ, **BENCH_ENV, "PYTHONPATH": str(REPO)}  # logging as shipped (INFO)
         self.process = ManagedProcess(argv, log_file=log_file, env=env, cwd=REPO)
-        self.auth = Auth(data_dir)  # how the load process becomes a user of this server
+        # how the load process becomes a user of this server: its provider's key
+        self.auth = Auth(lambda user, ttl: mint_token(data_dir, user, ttl=ttl))
 
     @property
     def url(self) -> str:

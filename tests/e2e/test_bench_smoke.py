@@ -1,4 +1,4 @@
-"""`task bench -- --quick` (the embedded mode) runs end to end and writes every figure."""
+"""`task bench -- --quick` (the embedded mode) runs end to end and measures every figure."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from bench.result import problems
 from bench.runs import FIGURES
-from tests.support.bench import require_tools, run_quick
+from tests.support.bench import require_tools, run_quick, unmeasured
 
 pytestmark = pytest.mark.e2e
 
@@ -18,4 +18,5 @@ def test_the_quick_embedded_run_writes_every_figure_well_formed(tmp_path: Path) 
     result = run_quick("embedded", tmp_path, timeout=300)
     assert result["mode"] == "embedded" and result["quick"] is True
     assert problems(result, list(FIGURES)) == []
+    assert unmeasured(result) == {}
     assert set(result["figures"]) == set(FIGURES)

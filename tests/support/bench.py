@@ -38,3 +38,13 @@ def run_quick(mode: str, out: Path, timeout: float) -> dict[str, Any]:
     assert not report.exists(), "a quick run must not write the report"
     result: dict[str, Any] = json.loads(written[-1].read_text())
     return result
+
+
+def unmeasured(result: dict[str, Any]) -> dict[str, str]:
+    """The figures the run could not measure, with why: a well-formed null is still a
+    benchmark that stopped working (every request refused, say)."""
+    return {
+        name: str(figure.get("reason"))[:300]
+        for name, figure in result["figures"].items()
+        if figure.get("todomesh") is None
+    }
