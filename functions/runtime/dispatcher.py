@@ -74,18 +74,17 @@ class Dispatcher(Loop):
     def seconds_until_due(self) -> float:
         """How long nothing of this subscription can be delivered: until its earliest retry,
         at most IDLE_SECONDS. What waits behind a retry's key waits no longer than it."""
-        now = utcnow()
         with self.broker.readers() as session:
             due = session.scalar(
                 select(func.min(BrokerDelivery.next_attempt_at)).where(
                     BrokerDelivery.subscription == self.key,
                     BrokerDelivery.state == "pending",
-                    BrokerDelivery.next_attempt_at > now,
+                    BrokerDelivery.attempts > 0,  # waiting for a retry (due by now, or not)
                 )
             )
         if due is None:
             return IDLE_SECONDS
-        return min(IDLE_SECONDS, max(0.01, (due - now).total_seconds()))
+        return min(IDLE_SECONDS, max(0.01, (due - utcnow()).total_seconds()))
 
     def dispatch_ready(self) -> int:
         """Deliver what is due, in order per key, up to `batch_size`; return how many were
