@@ -53,10 +53,14 @@ def test_signing_in_keeps_the_access_token_in_memory_and_out_of_urls(
     assert access not in str(storage)
     assert [ws.url for ws in sockets] == [f"ws://127.0.0.1:{site.port}/ws/{user}"]
 
-    page.reload()  # the refresh token in this tab resumes the session, rotated
+    # the refresh token in this tab resumes the session, rotated (waiting on the answer
+    # itself: the response listener may not have run yet when the page is live)
+    with page.expect_response(lambda r: r.url.endswith("/oauth/token") and r.ok) as answer:
+        page.reload()
     live(page)
-    assert len(tokens) == 2 and tokens[1]["refresh_token"] != refresh
-    assert page.evaluate(STORAGE)["session"] == {"todomesh.refresh": tokens[1]["refresh_token"]}
+    rotated = answer.value.json()
+    assert rotated["refresh_token"] != refresh
+    assert page.evaluate(STORAGE)["session"] == {"todomesh.refresh": rotated["refresh_token"]}
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
