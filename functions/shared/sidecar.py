@@ -29,14 +29,18 @@ class DaprClient:
         if settings.dapr_api_token:  # daprd then refuses any call without it
             self.http.headers["dapr-api-token"] = settings.dapr_api_token
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _call(
+        self, method: str, path: str, *, refuse_errors: bool = True, **kwargs: Any
+    ) -> requests.Response:
+        """The sidecar's answer; SidecarError when it cannot be reached, or (unless
+        `refuse_errors` is off, for a caller that reads error bodies) when it refuses."""
         try:
             response = self.http.request(
                 method, f"{self.base}{path}", timeout=TIMEOUT_SECONDS, **kwargs
             )
         except requests.RequestException as exc:
             raise SidecarError(f"sidecar unreachable: {exc}") from exc
-        if response.status_code >= 300:
+        if refuse_errors and response.status_code >= 300:
             raise SidecarError(
                 f"{method} {path} answered {response.status_code}: {response.text[:300]}"
             )
@@ -93,11 +97,8 @@ class DaprClient:
             }
             for index, envelope, key in entries
         ]
-        url = f"{self.base}/v1.0-alpha1/publish/bulk/{self.settings.pubsub_name}/{topic}"
-        try:
-            response = self.http.post(url, json=body, timeout=TIMEOUT_SECONDS)
-        except requests.RequestException as exc:
-            raise SidecarError(f"sidecar unreachable: {exc}") from exc
+        path = f"/v1.0-alpha1/publish/bulk/{self.settings.pubsub_name}/{topic}"
+        response = self._call("POST", path, refuse_errors=False, json=body)
         if response.status_code < 300:
             return set()
         try:
