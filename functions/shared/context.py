@@ -21,6 +21,7 @@ from functions.shared.db import make_engine, migrate, reader_factory, session_fa
 from functions.shared.events import Event
 from functions.shared.idempotency import ProcessedEventMixin
 from functions.shared.identity.lazy import LazyVerifier
+from functions.shared.logs import configure_logging
 from functions.shared.outbox import OutboxMixin, add_envelopes, add_events
 from functions.shared.retention import Pruner, prune_app_tables
 from functions.shared.settings import Settings
@@ -119,8 +120,14 @@ def build_context(
     outbox: type[OutboxMixin] | None = None,
     processed: type[ProcessedEventMixin] | None = None,
 ) -> AppContext:
-    """Connect to the app's schema, migrating it first in the embedded mode."""
+    """Connect to the app's schema, migrating it first in the embedded mode.
+
+    Logging is set up first, before any library can: the MCP SDK, for one, calls
+    `logging.basicConfig` with a Rich handler of its own, which would print every line
+    a second time, unredacted, and render each traceback slowly under the handler lock.
+    """
     settings = resolve_database_url(settings)
+    configure_logging(settings.log_level, settings.secrets)
     engine = make_engine(settings, app_id)
     if settings.mode == "embedded" or settings.auto_migrate:
         migrate(engine, app_id)

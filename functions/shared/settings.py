@@ -147,6 +147,11 @@ class Settings:
         return 2.0 if self.mode == "dapr" else 30.0
 
     @property
+    def secrets(self) -> tuple[str | None, ...]:
+        """Values no log line may show (see `functions.shared.redaction`)."""
+        return (self.app_api_token, self.dapr_api_token, self.llm_api_key)
+
+    @property
     def dapr_url(self) -> str:
         return f"http://{self.dapr_host}:{self.dapr_http_port}"
 

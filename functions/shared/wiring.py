@@ -52,8 +52,7 @@ def init_app(app: Flask, ctx: AppContext, checks: list[Check] | None = None) -> 
     """Give an app its context, health, metrics, problem+json errors and Dapr replies,
     its callers' verification, write limits, CORS and security headers."""
     settings = ctx.settings
-    secrets = (settings.app_api_token, settings.dapr_api_token, settings.llm_api_key)
-    configure_logging(settings.log_level, secrets)
+    configure_logging(settings.log_level, settings.secrets)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions[_KEY] = ctx
     register_problem_handlers(app)

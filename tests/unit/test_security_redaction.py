@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -153,3 +156,46 @@ def test_a_bad_format_string_still_logs_without_its_arguments(log: Captured) -> 
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
     assert redact(text) == text
+
+
+PROCESS = """
+import logging
+from functions.asgi import create_app
+
+create_app()
+log = logging.getLogger("todomesh.test")
+log.warning("calling with %s", "{token}")
+try:
+    raise ConnectionError("database down, token {token}")
+except ConnectionError:
+    log.exception("step failed")
+"""
+
+
+def test_a_served_app_logs_only_redacted_json_lines(tmp_path) -> None:
+    """The whole process, as gunicorn builds it: the MCP SDK installs a Rich handler on
+    the root logger if it gets there first, which printed each line twice, the second
+    time unredacted and with a slowly rendered traceback."""
+    env = {
+        **os.environ,
+        "FUNCTION_TARGET": "todo",
+        "TODOMESH_DATA_DIR": str(tmp_path),
+        "TODOMESH_TOKEN_ISSUER": "http://127.0.0.1:9/",  # turns the MCP endpoint on
+        "APP_API_TOKEN": APP_TOKEN,  # Dapr's name for the token daprd presents
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROCESS.format(token=APP_TOKEN)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stderr.splitlines()
+    records = [json.loads(line) for line in lines]  # every line is one JSON record
+    assert [r["message"] for r in records if r["logger"] == "todomesh.test"] == [
+        f"calling with {REDACTED}",
+        "step failed",
+    ]
+    assert APP_TOKEN not in done.stderr
+    assert "ConnectionError: database down" in records[-1]["exc_info"]
