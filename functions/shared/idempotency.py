@@ -7,10 +7,11 @@ deliveries of one event cannot both win.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Insert, String, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
@@ -44,6 +45,13 @@ def insert_new(session: Session, model: type[Any], **values: Any) -> bool:
     Safe under concurrency on PostgreSQL and SQLite alike: of two racing inserts of
     one key, exactly one wins and the other sees False.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).values(**values).on_conflict_do_nothing()
-    return session.execute(statement).rowcount == 1
+    statement = _insert_new(model.__table__, session.get_bind().dialect.name)
+    return session.execute(statement, values).rowcount == 1
+
+
+@functools.cache
+def _insert_new(table: Table, dialect: str) -> Insert:
+    """One statement per table, run with parameters: a Core insert skips the ORM's bulk
+    path (and its autoflush), which cost more than the insert itself."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing()
