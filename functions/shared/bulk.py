@@ -17,7 +17,9 @@ database went away), every entry not dropped is retried.
 
 from __future__ import annotations
 
+import logging
 import time
+from collections import Counter
 from collections.abc import Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -45,6 +47,7 @@ from functions.shared.logs import log_context
 from functions.shared.replies import DropEvent
 from functions.shared.wiring import context
 
+log = logging.getLogger(__name__)
 SUCCESS, RETRY, DROP = "SUCCESS", "RETRY", "DROP"
 
 
@@ -89,9 +92,10 @@ def consume_batch(
             except Exception as again:
                 run.uncommitted(again)
     for consumed, started in run.handled:
-        counted(ctx, consumed, started)
-    consumed = [c for c, _ in run.handled if c.outcome != IGNORED]
-    return Batch(run.statuses, consumed)
+        counted(ctx, consumed, started, quiet=True)
+    outcomes = Counter(c.outcome for c, _ in run.handled)
+    log.info("batch handled", extra={"statuses": dict(Counter(run.statuses.values())), **outcomes})
+    return Batch(run.statuses, [c for c, _ in run.handled if c.outcome != IGNORED])
 
 
 @dataclass

@@ -74,15 +74,19 @@ def consume(
         return counted(ctx, _run(ctx, consumer or ctx.app_id, event, handler), started)
 
 
-def counted(ctx: AppContext, consumed: Consumed[R], started: float | None = None) -> Consumed[R]:
-    """Count (and time, from `started`) what was done with one event, and log it."""
+def counted(
+    ctx: AppContext, consumed: Consumed[R], started: float | None = None, *, quiet: bool = False
+) -> Consumed[R]:
+    """Count (and time, from `started`) what was done with one event, and log it unless
+    `quiet` (a batch logs one line for all its events)."""
     event = consumed.event
     event_type = event.event_type if event.event_type in KNOWN_TYPES else "other"
     metrics.EVENTS.labels(ctx.app_id, event_type, consumed.outcome).inc()
     if started is not None:
         elapsed = time.perf_counter() - started
         metrics.EVENT_LATENCY.labels(ctx.app_id, event_type).observe(elapsed)
-        log.info("event %s", consumed.outcome, extra={"event_type": event.event_type})
+        if not quiet:
+            log.info("event %s", consumed.outcome, extra={"event_type": event.event_type})
     return consumed
 
 
