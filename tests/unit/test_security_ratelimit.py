@@ -9,13 +9,20 @@ from flask import Flask, Response, jsonify
 from flask.testing import FlaskClient
 from jwt import PyJWKSet
 from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
 
 from functions.shared.identity import CachedKeySet, TokenVerifier
 from functions.shared.identity.web import current_caller, init_identity
 from functions.shared.problems import register_problem_handlers
-from functions.shared.security.ratelimit import install_write_limits, parse_limits
+from functions.shared.security.ratelimit import (
+    SweepingMemoryStorage,
+    install_write_limits,
+    parse_limits,
+    storage_uri,
+)
 from functions.shared.settings import Settings
 from tests.support.tokens import AUDIENCE, ISSUER, KeyPair, claims, key_set
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +112,29 @@ def test_a_bad_limit_setting_is_refused(value: str) -> None:
 def test_an_unknown_storage_is_refused(key: KeyPair) -> None:
     with pytest.raises(ConfigurationError):
         make_app(key, Settings(rate_limit_storage="nosuch://here"))
+
+
+def test_memory_counters_are_swept_by_one_timer_not_a_thread_per_write() -> None:
+    """limits' memory storage starts a sweeping thread 10 ms after a hit; under steady
+    writes that was a thread (and a wait for it to start) per write."""
+    storage = storage_from_string(storage_uri("memory://"))
+    assert isinstance(storage, SweepingMemoryStorage)
+    storage.incr("writes", 60)
+    timer = storage.timer
+    timer.join(0.05)  # limits' own 10 ms timer would have run and ended by now
+    for _ in range(10):
+        storage.incr("writes", 60)
+    assert storage.timer is timer and timer.is_alive()
+    assert storage.get("writes") == 11
+
+
+def test_an_expired_counter_reads_as_zero_before_any_sweep() -> None:
+    storage = storage_from_string(storage_uri("memory://"))
+    storage.incr("brief", 0.01)
+    wait_for(lambda: storage.get("brief"), "the counter expired", until=lambda n: n == 0)
+    assert storage.timer.is_alive()  # no sweep has run yet
+
+
+def test_other_storages_are_used_as_configured() -> None:
+    assert storage_uri("redis://cache:6379/0") == "redis://cache:6379/0"
+    assert storage_uri("memory://") == "todomesh-memory://"
