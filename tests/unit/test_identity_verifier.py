@@ -6,9 +6,10 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from jwt import PyJWKSet
+from jwt import PyJWK, PyJWKSet
 
 from functions.shared.identity import AdminRule, CachedKeySet, TokenError, TokenVerifier
+from functions.shared.identity import verifier as verifier_module
 from tests.support.tokens import (
     AUDIENCE,
     ISSUER,
@@ -18,6 +19,7 @@ from tests.support.tokens import (
     key_set,
     unsigned,
 )
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +190,86 @@ def test_a_required_claim_is_missing(
 def test_the_admin_claim(es_key: KeyPair, rule: AdminRule, extra: dict, is_admin: bool) -> None:
     caller = verifier_for(es_key, admin=rule).verify(es_key.sign(claims(**extra)))
     assert caller.is_admin is is_admin
+
+
+class SwappableKeys:
+    """A key source whose keys a test replaces (a rotation)."""
+
+    def __init__(self, *pairs: KeyPair) -> None:
+        self.set(*pairs)
+
+    def set(self, *pairs: KeyPair) -> None:
+        self.keys = {key.key_id: key for key in PyJWKSet.from_dict(key_set(*pairs)).keys}
+
+    def signing_key(self, kid: str) -> PyJWK:
+        if kid not in self.keys:
+            raise TokenError("unknown_key", "no such key")
+        return self.keys[kid]
+
+
+@pytest.fixture
+def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tokens whose signature the verifier checked."""
+    checked: list[str] = []
+    decode = verifier_module.jwt.decode
+
+    def counting(token: str, *args: object, **kwargs: object) -> object:
+        checked.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(verifier_module.jwt, "decode", counting)
+    return checked
+
+
+def test_a_token_is_verified_once_while_it_is_valid(
+    verifier: TokenVerifier, es_key: KeyPair, decodes: list[str]
+) -> None:
+    token, other = es_key.sign(claims()), es_key.sign(claims(sub="bob"))
+    assert [verifier.verify(t).user_id for t in (token, token, other, token)] == [
+        "alice",
+        "alice",
+        "bob",
+        "alice",
+    ]
+    assert decodes == [token, other]
+
+
+def test_a_remembered_token_is_refused_once_it_expires(es_key: KeyPair) -> None:
+    keys = SwappableKeys(es_key)
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE, leeway=0)
+    token = es_key.sign(claims(exp=int(time.time()) + 2))
+    assert verifier.verify(token).user_id == "alice"
+    wait_for(lambda: refused_or_none(verifier, token), "the token expired", until=bool)
+    assert refused(verifier, token) == "expired"
+
+
+def test_a_remembered_token_is_checked_again_when_its_key_changes(
+    es_key: KeyPair, rs_key: KeyPair, decodes: list[str]
+) -> None:
+    keys = SwappableKeys(es_key)
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE)
+    token = es_key.sign(claims())
+    verifier.verify(token)
+    keys.set(es_key)  # the key set was fetched again: same kid, a new key object
+    verifier.verify(token)
+    assert decodes == [token, token]
+    keys.set(rs_key)  # rotated out
+    assert refused(verifier, token) == "unknown_key"
+
+
+def test_the_remembered_tokens_are_bounded(
+    es_key: KeyPair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verifier_module, "VERIFIED_CACHE_SIZE", 3)
+    verifier = verifier_for(es_key)
+    for n in range(10):
+        verifier.verify(es_key.sign(claims(sub=f"user-{n}")))
+    assert len(verifier._verified._entries) == 3
+
+
+def refused_or_none(verifier: TokenVerifier, token: str) -> str | None:
+    try:
+        verifier.verify(token)
+    except TokenError as error:
+        return error.reason
+    return None

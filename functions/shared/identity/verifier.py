@@ -8,9 +8,13 @@ with the public key go nowhere), and turns PyJWT's errors into our reasons.
 from __future__ import annotations
 
 import math
+import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 import jwt
+from jwt import PyJWK
 from jwt import exceptions as jwt_errors
 
 from functions.shared.identity.caller import AdminRule, Caller, caller_from_claims
@@ -26,6 +30,7 @@ from functions.shared.identity.local import read_issuer_record, read_public_keys
 from functions.shared.settings import Settings
 
 MAX_TOKEN_CHARS = 8192
+VERIFIED_CACHE_SIZE = 4096  # tokens; a few MB at most
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 # Most specific first: PyJWT's InvalidSignatureError is a DecodeError, and so on.
 _REASONS: tuple[tuple[type[Exception], str, str], ...] = (
@@ -53,12 +58,24 @@ class TokenVerifier:
     ) -> None:
         self.keys, self.issuer, self.audience, self.leeway = keys, issuer, audience, leeway
         self.admin = admin or AdminRule()
+        self._verified = _Verified(VERIFIED_CACHE_SIZE)
 
     def verify(self, token: str | None) -> Caller:
-        """The caller `token` speaks for; TokenError (or KeysUnavailable) otherwise."""
+        """The caller `token` speaks for; TokenError (or KeysUnavailable) otherwise.
+
+        A token verified before is not verified again while it is unexpired and its key
+        is still the one the key set gives for its `kid` (a signature check is most of
+        the cost of a request that reads one row)."""
         if not token:
             raise TokenError("missing", "Send a bearer token in the Authorization header.")
         key = self.keys.signing_key(_key_id(token))
+        caller = self._verified.get(token, key, time.time() - self.leeway)
+        if caller is None:
+            caller = self._decode(token, key)
+            self._verified.put(token, key, caller)
+        return caller
+
+    def _decode(self, token: str, key: PyJWK) -> Caller:
         try:
             claims = jwt.decode(
                 token,
@@ -72,6 +89,34 @@ class TokenVerifier:
         except jwt_errors.PyJWTError as exc:
             raise _token_error(exc) from exc
         return caller_from_claims(claims, self.admin)
+
+
+class _Verified:
+    """The callers of recently verified tokens, least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[PyJWK, Caller]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str, key: PyJWK, now: float) -> Caller | None:
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            verified_with, caller = entry
+            if verified_with is not key or caller.expires_at.timestamp() < now:
+                del self._entries[token]
+                return None
+            self._entries.move_to_end(token)
+            return caller
+
+    def put(self, token: str, key: PyJWK, caller: Caller) -> None:
+        with self._lock:
+            self._entries[token] = (key, caller)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 def _key_id(token: str) -> str:
