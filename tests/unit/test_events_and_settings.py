@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,12 @@ def test_cron_schedules() -> None:
     assert next_fire("0 */15 * * * *", now).minute % 15 == 0
     with pytest.raises(ValueError):
         next_fire("whenever", now)
+
+
+def test_event_data_has_every_field_and_its_own_copy_of_the_payload() -> None:
+    event = Event("task.created", "t1", "alice", {"tags": ["home"], "nested": {"n": 1}})
+    data = event.data()
+    assert data == dataclasses.asdict(event)
+    data["payload"]["tags"].append("changed")
+    data["payload"]["nested"]["n"] = 2
+    assert event.payload == {"tags": ["home"], "nested": {"n": 1}}
