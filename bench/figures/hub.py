@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.load.auth import Auth
-from bench.load.http import Call, client_session, paced, timed
+from bench.load.http import Call, attempted, client_session, paced
 from bench.load.sockets import HubClients
 from bench.result import figure
 from bench.sizes import Sizes
@@ -50,13 +50,15 @@ async def ws_receipt(
             reason = f"only {connected} of {len(users) * tabs} clients connected; {hub.failed()}"
             return figure(title, path, None, params=params, reason=reason, floor_reason=NO_FLOOR)
         calls = await _writes(api, auth, sizes, users, run_id, clients)
-        made = {f"{run_id} hub{clients} {n}": c for n, c in enumerate(calls) if c.status < 300}
+        ok = [(n, c) for n, c in enumerate(calls) if 200 <= c.status < 300]
+        made = {f"{run_id} hub{clients} {n}": c for n, c in ok}
         await hub.wait_for({t: tabs for t in made}, sizes.receipt_timeout)
     receipts = [at - call.started for t, call in made.items() for at in hub.arrivals.get(t, [])]
     result = summarize_ms(receipts)
     if result is not None:
         result["missing"] = len(made) * tabs - len(receipts)
         result["failed_writes"] = len(calls) - len(made)
+        result["first_write_error"] = next((c.body for c in calls if c.status == 0), None)
         result["write_p99_ms"] = (summarize_ms([c.seconds for c in calls]) or {}).get("p99_ms")
     return figure(title, path, result, params=params, floor_reason=NO_FLOOR)
 
@@ -69,6 +71,7 @@ async def _writes(
         def write(n: int) -> Any:
             user = users[n % len(users)]
             body = {"title": f"{run_id} hub{clients} {n}"}
-            return timed(session, "POST", f"{api}/api/tasks", json=body, headers=auth.headers(user))
+            headers = auth.headers(user)
+            return attempted(session, "POST", f"{api}/api/tasks", json=body, headers=headers)
 
         return await paced(sizes.hub_writes_per_s, sizes.hub_seconds, write)

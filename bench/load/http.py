@@ -35,6 +35,16 @@ async def timed(session: aiohttp.ClientSession, method: str, url: str, **kwargs:
         return Call(started, time.time(), response.status, body)
 
 
+async def attempted(session: aiohttp.ClientSession, method: str, url: str, **kwargs: Any) -> Call:
+    """`timed`, with a call that fails (timeout, reset) kept as status 0 and its error,
+    so an open loop against an overloaded server still yields a figure."""
+    started = time.time()
+    try:
+        return await timed(session, method, url, **kwargs)
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        return Call(started, time.time(), 0, f"{type(error).__name__}: {error}")
+
+
 def client_session(connections: int = 0) -> aiohttp.ClientSession:
     timeout = aiohttp.ClientTimeout(total=30)
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections), timeout=timeout)
