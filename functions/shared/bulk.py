@@ -87,12 +87,13 @@ def consume_batch(
         if is_unavailable(exc):  # no second attempt against a database that is not there
             run.uncommitted(exc)
         else:
+            log.info("an entry failed; the batch again, an entry at a time", exc_info=True)
             try:
                 run.attempt(isolated=True)
             except Exception as again:
                 run.uncommitted(again)
-    for consumed, started in run.handled:
-        counted(ctx, consumed, started, quiet=True)
+    for consumed, seconds in run.handled:
+        counted(ctx, consumed, seconds, quiet=True)
     outcomes = Counter(c.outcome for c, _ in run.handled)
     log.info("batch handled", extra={"statuses": dict(Counter(run.statuses.values())), **outcomes})
     return Batch(run.statuses, [c for c, _ in run.handled if c.outcome != IGNORED])
@@ -126,8 +127,8 @@ def _parsed(ctx: AppContext, entry: Entry, accept: Collection[str] | None) -> _P
 
 @dataclass
 class _Run(Generic[R]):
-    """The attempts at one batch. `handled` is what the last one did (with when each
-    entry began), counted once it committed."""
+    """The attempts at one batch. `handled` is what the last one did (with the seconds
+    each entry took), counted once it committed."""
 
     ctx: AppContext
     handler: Handler[R]
@@ -149,7 +150,11 @@ class _Run(Generic[R]):
         """The transaction did not commit (the database went away): retry all but drops."""
         failure_of(self.ctx, exc)  # logged
         self.handled = []
-        self.statuses = {p.entry.entry_id: DROP if p.event is None else RETRY for p in self.entries}
+        dropped = {key for key, status in self.statuses.items() if status == DROP}
+        self.statuses = {  # poison stays dropped; everything else comes again
+            p.entry.entry_id: DROP if p.event is None or p.entry.entry_id in dropped else RETRY
+            for p in self.entries
+        }
 
     def _entry(self, uow: UnitOfWork, parsed: _Parsed, retried: set[str], isolated: bool) -> str:
         event = parsed.event
@@ -162,7 +167,8 @@ class _Run(Generic[R]):
             return RETRY
         started = time.perf_counter()
         if not isolated:  # a failure rolls the whole attempt back
-            self.handled.append((self._once(uow, event), started))
+            consumed = self._once(uow, event)
+            self.handled.append((consumed, time.perf_counter() - started))
             return SUCCESS
         events, envelopes = len(uow.events), len(uow.envelopes)
         try:
@@ -174,7 +180,7 @@ class _Run(Generic[R]):
                 return DROP
             retried.add(event.task_id)
             return RETRY
-        self.handled.append((consumed, started))
+        self.handled.append((consumed, time.perf_counter() - started))
         return SUCCESS
 
     def _once(self, uow: UnitOfWork, event: Event) -> Consumed[R]:

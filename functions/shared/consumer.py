@@ -71,20 +71,20 @@ def consume(
         if accept is not None and event.event_type not in accept:
             return counted(ctx, Consumed(event, IGNORED))
         started = time.perf_counter()
-        return counted(ctx, _run(ctx, consumer or ctx.app_id, event, handler), started)
+        consumed = _run(ctx, consumer or ctx.app_id, event, handler)
+        return counted(ctx, consumed, time.perf_counter() - started)
 
 
 def counted(
-    ctx: AppContext, consumed: Consumed[R], started: float | None = None, *, quiet: bool = False
+    ctx: AppContext, consumed: Consumed[R], seconds: float | None = None, *, quiet: bool = False
 ) -> Consumed[R]:
-    """Count (and time, from `started`) what was done with one event, and log it unless
-    `quiet` (a batch logs one line for all its events)."""
+    """Count (and record the `seconds` it took) what was done with one event, and log it
+    unless `quiet` (a batch logs one line for all its events)."""
     event = consumed.event
     event_type = event.event_type if event.event_type in KNOWN_TYPES else "other"
     metrics.EVENTS.labels(ctx.app_id, event_type, consumed.outcome).inc()
-    if started is not None:
-        elapsed = time.perf_counter() - started
-        metrics.EVENT_LATENCY.labels(ctx.app_id, event_type).observe(elapsed)
+    if seconds is not None:
+        metrics.EVENT_LATENCY.labels(ctx.app_id, event_type).observe(seconds)
         if not quiet:
             log.info("event %s", consumed.outcome, extra={"event_type": event.event_type})
     return consumed

@@ -126,8 +126,8 @@ def build_context(
     `logging.basicConfig` with a Rich handler of its own, which would print every line
     a second time, unredacted, and render each traceback slowly under the handler lock.
     """
-    settings = resolve_database_url(settings)
     configure_logging(settings.log_level, settings.secrets)
+    settings = resolve_database_url(settings)  # may wait for the sidecar's secret store
     engine = make_engine(settings, app_id)
     if settings.mode == "embedded" or settings.auto_migrate:
         migrate(engine, app_id)

@@ -30,7 +30,7 @@ from functions.shared.identity.local import read_issuer_record, read_public_keys
 from functions.shared.settings import Settings
 
 MAX_TOKEN_CHARS = 8192
-VERIFIED_CACHE_SIZE = 4096  # tokens; a few MB at most
+VERIFIED_CACHE_SIZE = 4096  # tokens our issuer signed; at most 4,096 x (token + claims)
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 # Most specific first: PyJWT's InvalidSignatureError is a DecodeError, and so on.
 _REASONS: tuple[tuple[type[Exception], str, str], ...] = (
