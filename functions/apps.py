@@ -58,5 +58,5 @@ def attach_relay(ctx: AppContext, publisher: Publisher) -> None:
         failpoint=settings.failpoint,
         readers=ctx.readers,
     )
-    ctx.on_commit.append(relay.wake)
+    ctx.on_commit.append(lambda _events: relay.wake())
     ctx.workers.insert(0, relay)

@@ -67,7 +67,8 @@ class AppContext:
     readers: sessionmaker[Session]
     outbox: type[OutboxMixin] | None = None
     processed: type[ProcessedEventMixin] | None = None
-    on_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Called after a commit that publishes, with the `(topic, event)` pairs it staged.
+    on_commit: list[Callable[[list[tuple[str, Event]]], None]] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
     # First step of a shutdown, before the workers stop: close long-lived connections.
     on_goodbye: list[Callable[[], None]] = field(default_factory=list)
@@ -97,7 +98,7 @@ class AppContext:
                 add_envelopes(session, self.outbox, uow.envelopes)
         if uow.publishes:
             for callback in self.on_commit:
-                callback()
+                callback(uow.events)
 
     def start(self) -> None:
         for worker in self.workers:

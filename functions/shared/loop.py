@@ -33,6 +33,11 @@ class Loop:
         self._wake.set()
 
     @property
+    def woken(self) -> bool:
+        """Whether a `wake()` waits to cut the next `idle()` short."""
+        return self._wake.is_set()
+
+    @property
     def stopping(self) -> bool:
         return self._stop.is_set()
 

@@ -42,7 +42,7 @@ def build(settings: Settings) -> AppContext:
         # in Dapr mode other replicas set reminders too, which no wake announces.
         timer = ReminderTimer(ctx, recheck_seconds=5.0 if settings.mode == "dapr" else 60.0)
         ctx.workers.append(timer)
-        ctx.on_commit.append(timer.wake)
+        ctx.on_commit.append(timer.committed)
     return ctx
 
 

@@ -90,13 +90,19 @@ class ReminderJobs:
 
 class ReminderTimer(Loop):
     """Fires each reminder at its time: sleeps until the earliest pending reminder is due,
-    woken at once by a commit (which may have set an earlier one), and looks again at
-    least every `recheck_seconds` for reminders another replica set."""
+    woken at once by a commit of a task with a reminder (which may be earlier), and looks
+    again at least every `recheck_seconds` for reminders another replica set."""
 
     def __init__(self, ctx: AppContext, recheck_seconds: float = 5.0) -> None:
         super().__init__(f"reminders-{ctx.app_id}")
         self.ctx = ctx
         self.recheck_seconds = recheck_seconds
+
+    def committed(self, events: list[tuple[str, Event]]) -> None:
+        """After a commit: wake if it staged a task with a reminder (a task's events carry
+        its `reminder_time`); other writes cannot bring the next reminder forward."""
+        if any(event.payload.get("reminder_time") for _, event in events):
+            self.wake()
 
     def step(self) -> None:
         try:

@@ -259,3 +259,15 @@ def test_the_timer_sleeps_until_the_earliest_pending_reminder(
     assert timer.seconds_until_due() == 0
     alice.post(f"/api/tasks/{overdue['id']}/complete")  # a complete task's reminder is off
     assert 0 < timer.seconds_until_due() <= 3
+
+
+def test_only_a_commit_that_sets_a_reminder_wakes_the_timer(
+    alice: Api, timer: ReminderTimer
+) -> None:
+    """Each wake costs the timer a query; writes without a reminder cannot bring the
+    next one forward."""
+    task = alice.create(title="no reminder")
+    alice.patch(f"/api/tasks/{task['id']}", json={"title": "still none"})
+    assert not timer.woken
+    alice.create(reminder_time=_in(60))
+    assert timer.woken

@@ -121,7 +121,7 @@ def test_batches_bound_each_round(ctx: AppContext) -> None:
 def test_a_commit_wakes_the_relay_at_once(ctx: AppContext) -> None:
     publisher = FakePublisher()
     relay = relay_for(ctx, publisher, poll_seconds=60)
-    ctx.on_commit.append(relay.wake)
+    ctx.on_commit.append(lambda _events: relay.wake())
     relay.start()
     try:
         emit(ctx, "t1")
@@ -134,7 +134,7 @@ def test_the_loop_backs_off_while_down_and_drains_after(ctx: AppContext) -> None
     publisher = FakePublisher()
     publisher.down = True
     relay = relay_for(ctx, publisher, poll_seconds=0.05, max_backoff_seconds=0.2)
-    ctx.on_commit.append(relay.wake)
+    ctx.on_commit.append(lambda _events: relay.wake())
     emit(ctx, "t1", "t2")
     relay.start()
     try:
