@@ -58,7 +58,9 @@ async def ws_receipt(
     if result is not None:
         result["missing"] = len(made) * tabs - len(receipts)
         result["failed_writes"] = len(calls) - len(made)
-        result["first_write_error"] = next((c.body for c in calls if c.status == 0), None)
+        errors = [c.body for c in calls if c.status == 0]
+        if errors:  # timed out or reset, no answer
+            result["write_errors"] = {"count": len(errors), "first": errors[0]}
         result["write_p99_ms"] = (summarize_ms([c.seconds for c in calls]) or {}).get("p99_ms")
     return figure(title, path, result, params=params, floor_reason=NO_FLOOR)
 
