@@ -82,9 +82,12 @@ def test_the_page_resumes_after_a_restart_with_what_changed_meanwhile(
     page.on("websocket", lambda ws: _listen(ws, heard))
     page.evaluate("window.__same_page = true")
     page.get_by_role("link", name="All").click()
+    ready_seq = int(live(page).locator("#connection").get_attribute("data-seq") or 0)
     before = client.task(title="Before the restart")
     expect(row(page, "Before the restart")).to_be_visible()
-    seq = page.locator("#connection").get_attribute("data-seq")
+    # The row may come from the view's own fetch before the hub's message: wait for that.
+    seq = str(ready_seq + 1)
+    expect(page.locator("#connection")).to_have_attribute("data-seq", seq)
 
     window.set_offline(True)  # the page cannot reconnect until the test says so
     platform.stop()
@@ -94,7 +97,7 @@ def test_the_page_resumes_after_a_restart_with_what_changed_meanwhile(
     client.post(f"/api/tasks/{before['id']}/complete").raise_for_status()
     # Another window, online, shows when the hub has both changes in its log.
     observer = open_tab(user, context=open_tab.new_context(), platform=platform)
-    expect(observer.locator("#connection")).to_have_attribute("data-seq", str(int(seq or 0) + 2))
+    expect(observer.locator("#connection")).to_have_attribute("data-seq", str(ready_seq + 3))
     expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
     assert all(not frames for _, frames in heard), "the page heard the hub while offline"
 
