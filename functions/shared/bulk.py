@@ -167,24 +167,20 @@ class _Run(Generic[R]):
             return RETRY
         started = time.perf_counter()
         if not isolated:  # a failure rolls the whole attempt back
-            consumed = self._once(uow, event)
-            self.handled.append((consumed, time.perf_counter() - started))
-            return SUCCESS
-        events, envelopes = len(uow.events), len(uow.envelopes)
-        try:
-            with uow.session.begin_nested():
-                consumed = self._once(uow, event)
-        except Exception as exc:
-            del uow.events[events:], uow.envelopes[envelopes:]  # rolled back with it
-            if isinstance(failure_of(self.ctx, exc), DropEvent):
-                return DROP
-            retried.add(event.task_id)
-            return RETRY
+            consumed = handle_once(self.ctx, uow, self.consumer, event, self.handler)
+        else:
+            events, envelopes = len(uow.events), len(uow.envelopes)
+            try:
+                with uow.session.begin_nested():
+                    consumed = handle_once(self.ctx, uow, self.consumer, event, self.handler)
+            except Exception as exc:
+                del uow.events[events:], uow.envelopes[envelopes:]  # rolled back with it
+                if isinstance(failure_of(self.ctx, exc), DropEvent):
+                    return DROP
+                retried.add(event.task_id)
+                return RETRY
         self.handled.append((consumed, time.perf_counter() - started))
         return SUCCESS
-
-    def _once(self, uow: UnitOfWork, event: Event) -> Consumed[R]:
-        return handle_once(self.ctx, uow, self.consumer, event, self.handler)
 
 
 def _data(event: Any) -> Any:
