@@ -23,7 +23,7 @@ from functions.shared.deliveries import Entry, guard_deliveries
 from functions.shared.health import Check, register_health
 from functions.shared.identity.lazy import LazyVerifier
 from functions.shared.identity.web import init_identity
-from functions.shared.logs import bind_request, configure_logging
+from functions.shared.logs import bind_request
 from functions.shared.problems import Problem, register_problem_handlers
 from functions.shared.replies import register_replies
 from functions.shared.security.cors import install_cors, parse_origins
@@ -51,8 +51,7 @@ def provided(kind: type[T], app: Flask | None = None) -> T:
 def init_app(app: Flask, ctx: AppContext, checks: list[Check] | None = None) -> None:
     """Give an app its context, health, metrics, problem+json errors and Dapr replies,
     its callers' verification, write limits, CORS and security headers."""
-    settings = ctx.settings
-    configure_logging(settings.log_level, settings.secrets)
+    settings = ctx.settings  # logging is set up already, by `build_context`
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions[_KEY] = ctx
     register_problem_handlers(app)
