@@ -7,6 +7,7 @@ the schema name is translated away, so models and migrations are the same.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,7 +69,7 @@ def make_engine(settings: Settings, app: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         _make_sqlite_transactional(engine)
         return engine.execution_options(schema_translate_map={app: None})
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_size=10,
@@ -79,6 +80,23 @@ def make_engine(settings: Settings, app: str) -> Engine:
         # vanished server to turn into a 503 rather than a hung request.
         connect_args={"timeout": 30},
     )
+    _without_nagle(engine)
+    return engine
+
+
+def _without_nagle(engine: Engine) -> None:
+    """TCP_NODELAY on each PostgreSQL connection, as libpq sets it; pg8000 (1.31) does not.
+
+    With Nagle's algorithm on, a statement larger than one segment (a batch's multi-row
+    insert) waits for the server's delayed ACK, 40 ms on Linux, before its last part is
+    sent: that held a bulk delivery of 100 events for about 130 ms.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        sock = getattr(dbapi_connection, "_usock", None)  # pg8000 keeps no public handle
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:
