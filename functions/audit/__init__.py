@@ -7,7 +7,7 @@ from flask import Flask, Response
 
 from functions.audit.api import api
 from functions.audit.models import ProcessedEvent
-from functions.audit.service import AUDITED, record_event
+from functions.audit.service import AUDITED, record_event, record_events
 from functions.shared.bulk import consume_batch
 from functions.shared.consumer import consume
 from functions.shared.context import AppContext, build_context
@@ -33,4 +33,4 @@ def handle(cloud_event: CloudEvent) -> None:
 
 def handle_batch(entries: list[Entry]) -> Response:
     """A bulk delivery of `task-events`: the same, in one transaction."""
-    return consume_batch(entries, record_event, accept=AUDITED).reply()
+    return consume_batch(entries, record_event, accept=AUDITED, many=record_events).reply()

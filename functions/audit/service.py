@@ -14,24 +14,33 @@ from functions.shared.events import (
     parse_moment,
     utcnow,
 )
-from functions.shared.idempotency import insert_new
+from functions.shared.idempotency import insert_new_many
 
 AUDITED: tuple[str, ...] = (*TASK_LIFECYCLE, EventType.RECURRING_TASK_CREATED)
 
 
 def record_event(event: Event, uow: UnitOfWork) -> None:
     """Append `event` to its user's trail (once: a second copy of an event id is ignored)."""
-    insert_new(
-        uow.session,
-        AuditRecord,
-        event_id=event.event_id,
-        event_type=event.event_type,
-        task_id=event.task_id,
-        user_id=event.user_id,
-        payload=event.payload,
-        occurred_at=occurred_at(event),
-        recorded_at=utcnow(),
-    )
+    record_events([event], uow)
+
+
+def record_events(events: list[Event], uow: UnitOfWork) -> list[None]:
+    """`record_event` for many events, in one statement."""
+    recorded_at = utcnow()
+    rows = [
+        {
+            "event_id": event.event_id,
+            "event_type": event.event_type,
+            "task_id": event.task_id,
+            "user_id": event.user_id,
+            "payload": event.payload,
+            "occurred_at": occurred_at(event),
+            "recorded_at": recorded_at,
+        }
+        for event in events
+    ]
+    insert_new_many(uow.session, AuditRecord, rows, "event_id")
+    return [None] * len(events)
 
 
 def occurred_at(event: Event) -> datetime:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from functions.hub import metrics
@@ -66,33 +66,56 @@ def control(kind: str, seq: int, **payload: Any) -> str:
 
 def append(session: Session, event: Event, retention_count: int) -> Message:
     """Add `event` to its user's log (once) and return it as a message."""
-    _lock_sequence(session, event.user_id)
-    existing = session.scalar(select(ReplayEntry).where(ReplayEntry.event_id == event.event_id))
-    if existing is not None:
-        return render(existing)
-    seq = session.execute(
-        update(UserSequence)
-        .where(UserSequence.user_id == event.user_id)
-        .values(last_seq=UserSequence.last_seq + 1)
-        .returning(UserSequence.last_seq)
-    ).scalar_one()
-    entry = ReplayEntry(
-        user_id=event.user_id,
-        seq=seq,
-        event_id=event.event_id,
-        type=event.event_type,
-        task_id=event.task_id,
-        payload=event.payload,
-        time=event.timestamp,
-        created_at=utcnow(),
-    )
-    session.add(entry)
-    session.execute(
-        delete(ReplayEntry).where(
-            ReplayEntry.user_id == event.user_id, ReplayEntry.seq <= seq - retention_count
+    return append_many(session, [event], retention_count)[0]
+
+
+def append_many(session: Session, events: list[Event], retention_count: int) -> list[Message]:
+    """`append` for many events, a message for each in order, in a few statements: one
+    lookup of those already logged and one insert of the new for all users; per user, one
+    lock, one `seq` update for all of their new events and one trim of the oldest.
+
+    The users' counters are locked in a fixed order (by id), so two replicas appending
+    batches of the same users cannot deadlock.
+    """
+    for user_id in sorted({e.user_id for e in events}):
+        _lock_sequence(session, user_id)
+    ids = {e.event_id for e in events}
+    logged = {
+        row.event_id: render(row)
+        for row in session.scalars(select(ReplayEntry).where(ReplayEntry.event_id.in_(ids)))
+    }
+    new: dict[str, dict[str, Event]] = {}  # by user, by event id: events not logged yet
+    for event in events:
+        if event.event_id not in logged:
+            new.setdefault(event.user_id, {}).setdefault(event.event_id, event)
+    rows: list[dict[str, Any]] = []
+    lasts = {user_id: _take_seqs(session, user_id, len(theirs)) for user_id, theirs in new.items()}
+    created_at = utcnow()
+    for user_id, theirs in new.items():
+        first = lasts[user_id] - len(theirs) + 1
+        for seq, event in enumerate(theirs.values(), start=first):
+            row = {
+                "user_id": user_id,
+                "seq": seq,
+                "event_id": event.event_id,
+                "type": event.event_type,
+                "task_id": event.task_id,
+                "payload": event.payload,
+                "time": event.timestamp,
+                "created_at": created_at,
+            }
+            rows.append(row)
+            logged[event.event_id] = render(ReplayEntry(**row))
+    if rows:  # RETURNING makes it one multi-row INSERT (see idempotency.insert_new_many)
+        table = ReplayEntry.__table__
+        session.execute(insert(table).returning(table.c.seq), rows)
+    for user_id, last in lasts.items():
+        session.execute(
+            delete(ReplayEntry).where(
+                ReplayEntry.user_id == user_id, ReplayEntry.seq <= last - retention_count
+            )
         )
-    )
-    return render(entry)
+    return [logged[e.event_id] for e in events]
 
 
 def _lock_sequence(session: Session, user_id: str) -> None:
@@ -101,6 +124,17 @@ def _lock_sequence(session: Session, user_id: str) -> None:
     session.execute(
         select(UserSequence.last_seq).where(UserSequence.user_id == user_id).with_for_update()
     )
+
+
+def _take_seqs(session: Session, user_id: str, count: int) -> int:
+    """Advance the user's counter by `count` (its row is locked); the last `seq` taken."""
+    last: int = session.execute(
+        update(UserSequence)
+        .where(UserSequence.user_id == user_id)
+        .values(last_seq=UserSequence.last_seq + count)
+        .returning(UserSequence.last_seq)
+    ).scalar_one()
+    return last
 
 
 class SqlReplayLog:

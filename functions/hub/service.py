@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from functions.hub.connections import Connections
-from functions.hub.replay import Message, SqlReplayLog, append
+from functions.hub.replay import Message, SqlReplayLog, append, append_many
 from functions.shared.context import UnitOfWork
 from functions.shared.events import Event
 from functions.shared.identity.web import Verifier
@@ -22,3 +22,7 @@ class Hub:
     def record(self, event: Event, uow: UnitOfWork) -> Message:
         """The consumer handler: append the event to its user's replay log (once)."""
         return append(uow.session, event, self.settings.hub_retention_count)
+
+    def record_many(self, events: list[Event], uow: UnitOfWork) -> list[Message]:
+        """`record` for a batch of events."""
+        return append_many(uow.session, events, self.settings.hub_retention_count)

@@ -48,7 +48,7 @@ def _fan_out(accept: Collection[str]) -> Response:
     if entries is None:
         _publish(hub, consume(delivered_event(), hub.record, accept=accept))
         return jsonify(status="SUCCESS")
-    batch = consume_batch(entries, hub.record, accept=accept)
+    batch = consume_batch(entries, hub.record, accept=accept, many=hub.record_many)
     for consumed in batch.consumed:
         _publish(hub, consumed)
     return batch.reply()

@@ -7,12 +7,14 @@ same YAML) POSTs one JSON body to the route,
 `{"statuses": [{"entryId", "status"}]}`: SUCCESS, RETRY or DROP per entry (DROP goes to
 the dead-letter topic; an entry left out counts as RETRY).
 
-`consume_batch` runs the entries in one transaction, each with its own `(consumer, event
-id)` claim. If a handler fails, the batch runs again with each entry in a savepoint: a
-poison entry is rolled back alone and dropped, a failing one is rolled back alone and
-retried. After a RETRY, the later entries of the same task in the batch are retried too,
-so one task's events are still handled in order. If the transaction cannot commit (the
-database went away), every entry not dropped is retried.
+`consume_batch` runs the entries in one transaction: one statement claims every entry's
+`(consumer, event id)`, and the entries not processed before go to the handler (all at
+once to its batch form, when the consumer has one). If a handler fails, the batch runs
+again with each entry in a savepoint: a poison entry is rolled back alone and dropped, a
+failing one is rolled back alone and retried. After a RETRY, the later entries of the
+same task in the batch are retried too, so one task's events are still handled in order.
+If the transaction cannot commit (the database went away), every entry not dropped is
+retried.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from cloudevents.http import from_dict
 from flask import Response, g, jsonify
 
 from functions.shared.consumer import (
+    DUPLICATE,
     IGNORED,
+    PROCESSED,
+    BatchHandler,
     Consumed,
     Handler,
     R,
@@ -43,6 +48,7 @@ from functions.shared.context import AppContext, UnitOfWork
 from functions.shared.db import is_unavailable
 from functions.shared.deliveries import Entry
 from functions.shared.events import Event
+from functions.shared.idempotency import claim_many
 from functions.shared.logs import log_context
 from functions.shared.replies import DropEvent
 from functions.shared.wiring import context
@@ -70,17 +76,21 @@ def consume_batch(
     *,
     accept: Collection[str] | None = None,
     consumer: str | None = None,
+    many: BatchHandler[R] | None = None,
 ) -> Batch[R]:
     """Handle a bulk delivery as above: one transaction, each entry once per event id.
 
-    The batch first runs without savepoints, which cost more than the work of a typical
-    entry; if a handler fails, that transaction is rolled back and the batch runs again
-    with each entry in its own savepoint, so the failure is rolled back alone.
+    `many` is the batch form of `handler`, if the consumer has one: the same effect for a
+    list of events (in delivery order), a result for each. The batch first runs without
+    savepoints, which cost more than the work of a typical entry; if a handler fails, that
+    transaction is rolled back and the batch runs again with each entry in its own
+    savepoint (and `handler`), so the failure is rolled back alone.
     """
     ctx = context()
     require_dapr()
     g.delivered_by_dapr = True
-    run = _Run(ctx, handler, consumer or ctx.app_id, [_parsed(ctx, e, accept) for e in entries])
+    parsed = [_parsed(ctx, e, accept) for e in entries]
+    run = _Run(ctx, handler, many, consumer or ctx.app_id, parsed)
     try:
         run.attempt(isolated=False)
     except Exception as exc:
@@ -132,6 +142,7 @@ class _Run(Generic[R]):
 
     ctx: AppContext
     handler: Handler[R]
+    many: BatchHandler[R] | None
     consumer: str
     entries: list[_Parsed]
     handled: list[tuple[Consumed[R], float | None]] = field(default_factory=list)
@@ -139,12 +150,15 @@ class _Run(Generic[R]):
 
     def attempt(self, *, isolated: bool) -> None:
         self.handled, self.statuses = [], {}
-        retried: set[str] = set()  # tasks with an entry to retry: their later entries wait
         with self.ctx.unit_of_work() as uow:
-            for parsed in self.entries:
-                with parsed.context():
-                    status = self._entry(uow, parsed, retried, isolated)
-                self.statuses[parsed.entry.entry_id] = status
+            if isolated:
+                retried: set[str] = set()  # tasks with an entry to retry: their later entries wait
+                for parsed in self.entries:
+                    with parsed.context():
+                        status = self._isolated(uow, parsed, retried)
+                    self.statuses[parsed.entry.entry_id] = status
+            else:
+                self._together(uow)
 
     def uncommitted(self, exc: Exception) -> None:
         """The transaction did not commit (the database went away): retry all but drops."""
@@ -156,7 +170,51 @@ class _Run(Generic[R]):
             for p in self.entries
         }
 
-    def _entry(self, uow: UnitOfWork, parsed: _Parsed, retried: set[str], isolated: bool) -> str:
+    def _together(self, uow: UnitOfWork) -> None:
+        """Every entry in one go: one claim for all, then the handler for the new ones. A
+        failure propagates (the caller rolls back and runs the batch isolated)."""
+        started = time.perf_counter()
+        wanted = [p for p in self.entries if p.event is not None and not p.ignored]
+        fresh = self._claim(uow, wanted)
+        results = dict(zip(map(id, fresh), self._handle(uow, fresh), strict=True))
+        seconds = (time.perf_counter() - started) / max(1, len(wanted))
+        for parsed in self.entries:
+            event, key = parsed.event, parsed.entry.entry_id
+            self.statuses[key] = DROP if event is None else SUCCESS
+            if event is None:
+                continue
+            if parsed.ignored:
+                self.handled.append((Consumed(event, IGNORED), None))
+            elif id(parsed) in results:
+                self.handled.append((Consumed(event, PROCESSED, results[id(parsed)]), seconds))
+            else:
+                self.handled.append((Consumed(event, DUPLICATE), seconds))
+
+    def _claim(self, uow: UnitOfWork, wanted: list[_Parsed]) -> list[_Parsed]:
+        """Claim every entry's event id in one statement; the first entry of each id that
+        was not processed before."""
+        assert self.ctx.processed is not None, f"{self.ctx.app_id} has no processed_events table"
+        ids = [p.event.event_id for p in wanted if p.event is not None]
+        unclaimed = claim_many(uow.session, self.ctx.processed, self.consumer, ids)
+        fresh = []
+        for parsed in wanted:
+            if parsed.event is not None and parsed.event.event_id in unclaimed:
+                unclaimed.remove(parsed.event.event_id)
+                fresh.append(parsed)
+        return fresh
+
+    def _handle(self, uow: UnitOfWork, fresh: list[_Parsed]) -> list[R]:
+        events = [p.event for p in fresh if p.event is not None]
+        if self.many is not None:
+            return self.many(events, uow)
+        results = []
+        for parsed, event in zip(fresh, events, strict=True):
+            with parsed.context():
+                results.append(self.handler(event, uow))
+        return results
+
+    def _isolated(self, uow: UnitOfWork, parsed: _Parsed, retried: set[str]) -> str:
+        """One entry in its own savepoint: a failure is rolled back alone."""
         event = parsed.event
         if event is None:
             return DROP
@@ -166,19 +224,16 @@ class _Run(Generic[R]):
         if event.task_id in retried:
             return RETRY
         started = time.perf_counter()
-        if not isolated:  # a failure rolls the whole attempt back
-            consumed = handle_once(self.ctx, uow, self.consumer, event, self.handler)
-        else:
-            events, envelopes = len(uow.events), len(uow.envelopes)
-            try:
-                with uow.session.begin_nested():
-                    consumed = handle_once(self.ctx, uow, self.consumer, event, self.handler)
-            except Exception as exc:
-                del uow.events[events:], uow.envelopes[envelopes:]  # rolled back with it
-                if isinstance(failure_of(self.ctx, exc), DropEvent):
-                    return DROP
-                retried.add(event.task_id)
-                return RETRY
+        events, envelopes = len(uow.events), len(uow.envelopes)
+        try:
+            with uow.session.begin_nested():
+                consumed = handle_once(self.ctx, uow, self.consumer, event, self.handler)
+        except Exception as exc:
+            del uow.events[events:], uow.envelopes[envelopes:]  # rolled back with it
+            if isinstance(failure_of(self.ctx, exc), DropEvent):
+                return DROP
+            retried.add(event.task_id)
+            return RETRY
         self.handled.append((consumed, time.perf_counter() - started))
         return SUCCESS
 

@@ -36,6 +36,8 @@ KNOWN_TYPES = frozenset(EventType)
 PROCESSED, DUPLICATE, IGNORED = "processed", "duplicate", "ignored"
 R = TypeVar("R")
 Handler = Callable[[Event, UnitOfWork], R]
+# A handler's batch form: the same effect for many events, in order, a result for each.
+BatchHandler = Callable[[list[Event], UnitOfWork], list[R]]
 
 
 @dataclass(frozen=True)

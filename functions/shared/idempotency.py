@@ -8,6 +8,7 @@ deliveries of one event cannot both win.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +37,18 @@ class ProcessedEventMixin:
 
 def claim(session: Session, model: type[ProcessedEventMixin], consumer: str, event_id: str) -> bool:
     """Record the event as processed by `consumer`; False if it already was."""
-    return insert_new(session, model, consumer=consumer, event_id=event_id, processed_at=utcnow())
+    return bool(claim_many(session, model, consumer, [event_id]))
+
+
+def claim_many(
+    session: Session, model: type[ProcessedEventMixin], consumer: str, event_ids: Sequence[str]
+) -> set[str]:
+    """`claim` for many events in one statement: the ids that were not processed yet."""
+    now = utcnow()
+    rows = [
+        {"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in event_ids
+    ]
+    return insert_new_many(session, model, rows, "event_id")
 
 
 def insert_new(session: Session, model: type[Any], **values: Any) -> bool:
@@ -49,9 +61,24 @@ def insert_new(session: Session, model: type[Any], **values: Any) -> bool:
     return session.execute(statement, values).rowcount == 1
 
 
+def insert_new_many(
+    session: Session, model: type[Any], rows: Sequence[dict[str, Any]], key: str
+) -> set[Any]:
+    """`insert_new` for many rows in one round trip: the `key` values of the rows inserted.
+
+    A list of parameter sets with RETURNING runs as one multi-row INSERT (SQLAlchemy's
+    "insertmanyvalues"); without RETURNING, the driver would send one INSERT per row.
+    """
+    if not rows:
+        return set()
+    statement = _insert_new(model.__table__, session.get_bind().dialect.name, key)
+    return set(session.execute(statement, list(rows)).scalars())
+
+
 @functools.cache
-def _insert_new(table: Table, dialect: str) -> Insert:
+def _insert_new(table: Table, dialect: str, returning: str | None = None) -> Insert:
     """One statement per table, run with parameters: a Core insert skips the ORM's bulk
     path (and its autoflush), which cost more than the insert itself."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing()
+    statement = insert(table).on_conflict_do_nothing()
+    return statement if returning is None else statement.returning(table.c[returning])

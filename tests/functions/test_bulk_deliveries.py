@@ -3,6 +3,7 @@ and each entry its own idempotency and its own SUCCESS, RETRY or DROP."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -14,12 +15,16 @@ import functions.recurring
 from functions.audit.models import AuditRecord
 from functions.hub.models import ReplayEntry
 from functions.notify.models import Notification
+from functions.shared.db import make_engine
+from functions.shared.settings import Settings
+from tests.support.functions import context_of
 from tests.support.harness import (
     Deliverer,
     break_database,
     event_data,
     outbox,
     rows,
+    statements,
     statuses_of,
 )
 
@@ -50,6 +55,33 @@ def test_a_batch_is_recorded_with_a_status_per_entry(audit: Flask, deliver: Deli
     again = deliver.bulk(second, first)  # a redelivered batch changes nothing
     assert statuses_of(again) == ["SUCCESS", "SUCCESS"]
     assert audited(audit) == [first["event_id"], second["event_id"]]
+
+
+def test_a_batch_of_40_events_takes_as_many_statements_as_one_of_3(
+    audit: Flask, deliver: Deliverer
+) -> None:
+    """One claim and one insert of records for the whole batch, not two per event."""
+    counts = []
+    for size in (3, 40):
+        batch = [event_data("task_created") for _ in range(size)]
+        with statements(context_of(audit).engine) as seen:
+            assert statuses_of(deliver.bulk(*batch)) == ["SUCCESS"] * size
+        counts.append(len(seen))
+        assert set(audited(audit)) >= {data["event_id"] for data in batch}
+    assert counts[0] == counts[1], seen
+
+
+@pytest.mark.postgres
+def test_postgres_connections_do_not_hold_a_statement_for_an_ack(fresh_database: str) -> None:
+    """TCP_NODELAY: without it, a multi-row insert larger than one TCP segment waits
+    for the server's delayed ACK (40 ms) before its end is sent."""
+    engine = make_engine(Settings(database_url=fresh_database), "audit")
+    try:
+        with engine.connect() as connection:
+            sock = connection.connection.dbapi_connection._usock  # type: ignore[union-attr]
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        engine.dispose()
 
 
 def test_an_entry_that_is_no_cloudevent_is_dropped_alone(deliver: Deliverer) -> None:
@@ -83,14 +115,23 @@ def test_a_failing_entry_is_retried_alone_and_holds_its_task_behind_it(
     failing = event_data("task_created", task_id="broken")
     later = event_data("task_created", event_type="task.updated", task_id="broken")
     others = event_data("task_created"), event_data("task_created")
-    record = functions.audit.record_event
+    record, record_all = functions.audit.record_event, functions.audit.record_events
+
+    def fail_on(events: list[Any]) -> None:
+        if any(event.event_id == failing["event_id"] for event in events):
+            raise RuntimeError("handler bug")
 
     def record_or_fail(event: Any, uow: Any) -> None:
         record(event, uow)  # written, then rolled back with the entry's savepoint
-        if event.event_id == failing["event_id"]:
-            raise RuntimeError("handler bug")
+        fail_on([event])
+
+    def record_all_or_fail(events: list[Any], uow: Any) -> list[None]:
+        recorded = record_all(events, uow)  # the batch form, tried first
+        fail_on(events)
+        return recorded
 
     monkeypatch.setattr(functions.audit, "record_event", record_or_fail)
+    monkeypatch.setattr(functions.audit, "record_events", record_all_or_fail)
     response = deliver.bulk(others[0], failing, later, others[1])
     assert statuses_of(response) == ["SUCCESS", "RETRY", "RETRY", "SUCCESS"]
     assert audited(audit) == [others[0]["event_id"], others[1]["event_id"]]

@@ -19,6 +19,7 @@ from functions.hub.replay import SqlReplayLog, prune
 from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
+from tests.support.harness import Deliverer, statements, statuses_of
 from tests.support.tracker import Tracker
 
 pytestmark = pytest.mark.functions
@@ -139,6 +140,43 @@ def test_retention_keeps_the_newest_entries_by_count(make_hub: Any) -> None:
     assert [seq for seq, _, _ in log_of(hub, "ann")] == [3, 4, 5]
     head = SqlReplayLog(context(hub).sessions).head("ann")
     assert (head.last_seq, head.oldest_seq) == (5, 3)
+
+
+def bulk(app: Flask, *events: Event) -> list[str]:
+    """One bulk delivery of the events to the hub; the status of each entry."""
+    deliverer = Deliverer(app.test_client(), "/events/task-updates", "task-updates")
+    return statuses_of(deliverer.bulk(*(event.data() for event in events)))
+
+
+def test_a_batch_numbers_each_users_new_events_in_order_and_keeps_the_newest(
+    make_hub: Any,
+) -> None:
+    hub = make_hub(hub_retention_count=3)
+    earlier = created(task="t0")
+    deliver(hub.test_client(), earlier)  # logged before the batch, as ann's seq 1
+    ann = [created(task=f"t{i}") for i in range(1, 5)]
+    bob = [created("bob", task=f"b{i}") for i in range(2)]
+    batch = [ann[0], bob[0], earlier, ann[1], ann[2], bob[1], ann[3], ann[0]]
+    assert bulk(hub, *batch) == ["SUCCESS"] * len(batch)
+    kept = [
+        (seq, "task.created", event.event_id) for seq, event in zip((3, 4, 5), ann[1:], strict=True)
+    ]
+    assert log_of(hub, "ann") == kept  # seqs 2-5 appended, the newest 3 of 1-5 kept
+    assert log_of(hub, "bob") == [(i + 1, "task.created", e.event_id) for i, e in enumerate(bob)]
+
+
+def test_a_batch_of_40_events_takes_as_many_statements_as_one_of_3(hub: Flask) -> None:
+    """One claim, lookup and insert for the whole batch (and per user a lock, a counter
+    update and a trim), not statements per event."""
+    bulk(hub, created(task="warm-up"))  # the user's counter exists
+    counts = []
+    for size in (3, 40):
+        with statements(context(hub).engine) as seen:
+            assert (
+                bulk(hub, *(created(task=f"{size}-{i}") for i in range(size))) == ["SUCCESS"] * size
+            )
+        counts.append(len(seen))
+    assert counts[0] == counts[1], seen
 
 
 def test_retention_by_age_forgets_entries_but_not_the_sequence(hub: Flask) -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine, event
 from werkzeug.test import TestResponse
 
 from functions.shared.db import reader_factory, session_factory
@@ -37,6 +39,21 @@ __all__ = [
 DATA = ROOT / "tests" / "data"
 CLOSED_PORT_URL = "postgresql+pg8000://nobody@127.0.0.1:9/nowhere"
 KNATIVE_SOURCE = "/apis/v1/namespaces/todomesh/kafkasources/task-events"
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements `engine` runs inside the block (a multi-row insert counts once)."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
 
 
 def statuses_of(response: TestResponse) -> list[str]:
