@@ -106,7 +106,10 @@ def fmt(m: dict[str, Any]) -> str:
             text += f"<br>from its 2xx: p50 {after['p50_ms']} / p99 {after['p99_ms']} ms"
         return f"{m['requests_per_s']} req/s, {text}" if m.get("requests_per_s") else text
     if "apps" in m:
-        return "<br>".join(f"{app}: {_short(v)}" for app, v in m["apps"].items())
+        text = "<br>".join(f"{app}: {_short(v)}" for app, v in m["apps"].items())
+        if m.get("together"):
+            text = f"each alone:<br>{text}<br>all three at once:<br>{fmt(m['together'])}"
+        return text
     if "total_cpu_fraction" in m:
         return f"{m['total_cpu_fraction'] * 100:.2f} % of a core, {m.get('threads')} threads"
     if "first_2xx_s" in m:

@@ -14,15 +14,18 @@ from typing import Any
 import requests
 
 from bench.figures.backlog import backlog, cold_start_figure, time_cold_start
-from bench.figures.consumers import COLD, DRAIN, Consumer, Fed
+from bench.figures.consumers import COLD, DRAIN, Consumer, Fed, Progress, drain_rates
 from bench.figures.hub import ws_receipt
 from bench.load.envelopes import copies
 from bench.load.http import ReadLoop
 from bench.load.kafka import TopicWatcher, produce
-from bench.load.procs import usage
+from bench.load.procs import Watched, settle, usage
 from bench.runs.common import Run
 from bench.stats import summarize_ms
 from bench.targets.dapr import DaprStack, restart, stop, together
+
+# the whole stack under this share of a core: the topic's other consumers are done
+ALONE_QUIET = 0.3
 
 
 def _queue(stack: DaprStack, watcher: TopicWatcher, fed: Fed, user: str, count: int) -> None:
@@ -86,6 +89,8 @@ def floor_reads(stack: DaprStack, bench: Run) -> tuple[str, Any, str | None]:
 
 
 def backlog_figures(bench: Run, stack: DaprStack, watcher: TopicWatcher) -> dict[str, Any]:
+    """All three consumers down, the backlog queued, then restarted together with reads
+    running (the reads figure); then each alone (the drain figure, per instance)."""
     base = floor_reads(stack, bench)
     members = [stack.member(app) for app, _, _ in DRAIN]
     together(*(lambda m=m: stop(m) for m in members))
@@ -101,7 +106,40 @@ def backlog_figures(bench: Run, stack: DaprStack, watcher: TopicWatcher) -> dict
         bench.sizes,
         base,
     )
+    if drain["todomesh"] is not None:
+        drain["todomesh"] = alone(bench, stack, watcher) | {"together": drain["todomesh"]}
+    drain["path"] = (
+        "a consumer's (re)start with its app and daprd -> its todomesh_events_total reaches"
+        " the backlog; events/s per consumer instance from its first handled event to its"
+        " last: each consumer drained alone (`apps`), and all three at once (`together`,"
+        " during the reads figure)"
+    )
     return {"backlog_drain": drain, "reads_during_drain": reads}
+
+
+def alone(bench: Run, stack: DaprStack, watcher: TopicWatcher) -> dict[str, Any]:
+    """Each consumer stopped with its daprd, the backlog queued on its topic, the others
+    (sharing the topic) left to handle their copy first, then it restarts and drains."""
+    consumers = []
+    for app, topic, kind in DRAIN:
+        member = stack.member(app)
+        stop(member)
+        _queue(
+            stack, watcher, ((app, topic, kind),), bench.user(f"alone-{app}"), bench.sizes.backlog
+        )
+        settle(Watched(stack.pids()), ALONE_QUIET, bench.sizes.settle_timeout)
+        consumer = _consumer(stack, app, kind, bench.sizes.backlog)
+        started = time.time()
+        with Progress([consumer]) as progress:
+            restart(member)
+            progress.finished.wait(bench.sizes.settle_timeout)
+        consumers.append((consumer, started))
+    rates = {c.app: drain_rates([c], started)["apps"][c.app] for c, started in consumers}
+    measured = [a["events_per_s"] for a in rates.values() if a["events_per_s"] is not None]
+    return {
+        "apps": rates,
+        "slowest_events_per_s": min(measured) if len(measured) == len(rates) else None,
+    }
 
 
 def hub_figure(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from bench.goals import GOALS
 from bench.load.wrk import _summary
 from bench.profile import costs
-from bench.report import write_report
+from bench.report import fmt, write_report
 from bench.result import figure, floor, problems, throughput_ratio
 from bench.runs.common import write_result
 from bench.stats import speed, summarize_ms
@@ -114,3 +116,20 @@ def test_the_report_shows_the_latest_full_run_against_the_goals(tmp_path: Path) 
         in text
     )
     assert "100 req/s" in text and "1 req/s" not in text
+
+
+def test_the_drain_goal_reads_each_consumer_alone_and_shows_all_three_at_once() -> None:
+    def app(rate: float) -> dict[str, Any]:
+        return {"events_per_s": rate, "handled": 10000, "expected": 10000}
+
+    together = {"apps": {"audit": app(600.0), "hub": app(550.0)}, "slowest_events_per_s": 550.0}
+    drained = {"apps": {"audit": app(2000.0), "hub": app(1200.0)}, "slowest_events_per_s": 1200.0}
+    figures = {"backlog_drain": {"todomesh": drained | {"together": together}}}
+    goal = next(g for g in GOALS if g.text.startswith("Consumers"))
+    assert goal.check(figures) == (
+        "slowest consumer 1200.0 events/s alone; 550.0 with all three draining at once",
+        True,
+    )
+    cell = fmt(figures["backlog_drain"]["todomesh"])
+    assert cell.index("each alone") < cell.index("hub: 1200.0") < cell.index("all three at once")
+    assert cell.endswith("hub: 550.0 events/s (10000/10000)")
