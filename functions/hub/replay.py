@@ -74,9 +74,12 @@ def append_many(session: Session, events: list[Event], retention_count: int) -> 
     lookup of those already logged and one insert of the new for all users; per user, one
     lock, one `seq` update for all of their new events and one trim of the oldest.
 
-    The users' counters are locked in a fixed order (by id), so two replicas appending
-    batches of the same users cannot deadlock.
+    The users' counters are locked in a fixed order (by id), as the claims before them
+    are (`claim_many`), so two replicas appending batches of the same users cannot
+    deadlock.
     """
+    if not events:
+        return []
     for user_id in sorted({e.user_id for e in events}):
         _lock_sequence(session, user_id)
     ids = {e.event_id for e in events}

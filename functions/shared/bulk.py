@@ -205,6 +205,8 @@ class _Run(Generic[R]):
 
     def _handle(self, uow: UnitOfWork, fresh: list[_Parsed]) -> list[R]:
         events = [p.event for p in fresh if p.event is not None]
+        if not events:  # all duplicates (another replica, or a redelivery, got there first)
+            return []
         if self.many is not None:
             return self.many(events, uow)
         results = []

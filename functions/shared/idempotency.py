@@ -43,10 +43,15 @@ def claim(session: Session, model: type[ProcessedEventMixin], consumer: str, eve
 def claim_many(
     session: Session, model: type[ProcessedEventMixin], consumer: str, event_ids: Sequence[str]
 ) -> set[str]:
-    """`claim` for many events in one statement: the ids that were not processed yet."""
+    """`claim` for many events in one statement: the ids that were not processed yet.
+
+    The rows go in sorted by id, so two replicas claiming overlapping batches (each hub
+    replica gets every event) take the rows' locks in the same order and cannot deadlock.
+    """
     now = utcnow()
     rows = [
-        {"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in event_ids
+        {"consumer": consumer, "event_id": event_id, "processed_at": now}
+        for event_id in sorted(event_ids)
     ]
     return insert_new_many(session, model, rows, "event_id")
 

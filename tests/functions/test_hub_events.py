@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from functions.hub import create_app
 from functions.hub.connections import Connections
 from functions.hub.models import ProcessedEvent, ReplayEntry
-from functions.hub.replay import SqlReplayLog, prune
+from functions.hub.replay import SqlReplayLog, append_many, prune
 from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
@@ -163,6 +163,30 @@ def test_a_batch_numbers_each_users_new_events_in_order_and_keeps_the_newest(
     ]
     assert log_of(hub, "ann") == kept  # seqs 2-5 appended, the newest 3 of 1-5 kept
     assert log_of(hub, "bob") == [(i + 1, "task.created", e.event_id) for i, e in enumerate(bob)]
+
+
+def test_appending_many_numbers_the_new_and_returns_the_logged_as_they_were(hub: Flask) -> None:
+    """`append_many` alone (in a delivery, the claim already filters redeliveries): an
+    event logged before keeps its message, an id twice gets one seq, users number apart."""
+    sessions = context(hub).sessions
+    earlier, ann, bob = created(task="t0"), created(task="t1"), created("bob", task="b1")
+    with sessions.begin() as session:
+        [before] = append_many(session, [earlier], retention_count=100)
+    with sessions.begin() as session:
+        messages = append_many(session, [ann, earlier, bob, ann], retention_count=100)
+    assert [(m.user_id, m.seq) for m in messages] == [
+        ("ann", 2),
+        ("ann", 1),
+        ("bob", 1),
+        ("ann", 2),
+    ]
+    assert messages[1] == before and messages[3] == messages[0]
+    assert log_of(hub, "ann") == [
+        (1, "task.created", earlier.event_id),
+        (2, "task.created", ann.event_id),
+    ]
+    with sessions.begin() as session:
+        assert append_many(session, [], retention_count=100) == []
 
 
 def test_a_batch_of_40_events_takes_as_many_statements_as_one_of_3(hub: Flask) -> None:
