@@ -7,6 +7,7 @@ the schema name is translated away, so models and migrations are the same.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ from sqlalchemy.schema import CreateSchema
 from sqlalchemy.types import TypeDecorator
 
 from functions.shared.settings import Settings
+
+log = logging.getLogger(__name__)
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -95,7 +98,9 @@ def _without_nagle(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         sock = getattr(dbapi_connection, "_usock", None)  # pg8000 keeps no public handle
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        if sock is None:
+            log.warning("no socket found on the PostgreSQL connection; Nagle stays on")
+        elif sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
