@@ -105,7 +105,7 @@ class Dispatcher(Loop):
             due = session.scalar(
                 select(func.min(BrokerDelivery.next_attempt_at)).where(
                     BrokerDelivery.subscription == self.key,
-                    BrokerDelivery.state == "pending",
+                    BrokerDelivery.state == PENDING,
                     BrokerDelivery.attempts > 0,  # waiting for a retry (due by now, or not)
                 )
             )
@@ -165,7 +165,7 @@ class Dispatcher(Loop):
                 done.append(row.id)
                 continue
             attempts = row.attempts + 1
-            state = "pending"
+            state = PENDING
             if outcome == NOT_FOUND:
                 state = DROPPED
                 log.warning("app answered 404; message dropped", extra={"subscription": self.key})
@@ -175,7 +175,7 @@ class Dispatcher(Loop):
             else:
                 waiting.add(row.partition_key)
             change = {"id": row.id, "state": state, "attempts": attempts}
-            if state == "pending":
+            if state == PENDING:
                 retry_at = utcnow() + timedelta(seconds=self.retry.delay(attempts))
                 change.update(next_attempt_at=retry_at, last_error=outcome)
             changes.append(change)
@@ -186,9 +186,9 @@ class Dispatcher(Loop):
                 session.execute(update(BrokerDelivery), changes)  # by primary key
         return waiting
 
-    def _dead_letter(self, message: Row[Any], reason: str) -> None:
+    def _dead_letter(self, row: Row[Any], reason: str) -> None:
         topic = self.sub.dead_letter_topic
-        with log_context(event_id=message.envelope.get("id"), task_id=message.partition_key):
+        with log_context(event_id=row.envelope.get("id"), task_id=row.partition_key):
             if topic is None:
                 log.error("no dead-letter topic; message discarded", extra={"reason": reason})
                 return
@@ -196,4 +196,4 @@ class Dispatcher(Loop):
                 "message sent to the dead-letter topic",
                 extra={"subscription": self.key, "dead_letter_topic": topic, "reason": reason},
             )
-        self.broker.publish(self.sub.pubsub, topic, message.envelope, message.partition_key)
+        self.broker.publish(self.sub.pubsub, topic, row.envelope, row.partition_key)

@@ -174,9 +174,9 @@ class _Run(Generic[R]):
         """Every entry in one go: one claim for all, then the handler for the new ones. A
         failure propagates (the caller rolls back and runs the batch isolated)."""
         started = time.perf_counter()
-        wanted = [p for p in self.entries if p.event is not None and not p.ignored]
+        wanted = [(p, p.event) for p in self.entries if p.event is not None and not p.ignored]
         fresh = self._claim(uow, wanted)
-        results = dict(zip(map(id, fresh), self._handle(uow, fresh), strict=True))
+        results = dict(zip((id(p) for p, _ in fresh), self._handle(uow, fresh), strict=True))
         seconds = (time.perf_counter() - started) / max(1, len(wanted))
         for parsed in self.entries:
             event, key = parsed.event, parsed.entry.entry_id
@@ -190,27 +190,28 @@ class _Run(Generic[R]):
             else:
                 self.handled.append((Consumed(event, DUPLICATE), seconds))
 
-    def _claim(self, uow: UnitOfWork, wanted: list[_Parsed]) -> list[_Parsed]:
+    def _claim(
+        self, uow: UnitOfWork, wanted: list[tuple[_Parsed, Event]]
+    ) -> list[tuple[_Parsed, Event]]:
         """Claim every entry's event id in one statement; the first entry of each id that
         was not processed before."""
         assert self.ctx.processed is not None, f"{self.ctx.app_id} has no processed_events table"
-        ids = [p.event.event_id for p in wanted if p.event is not None]
+        ids = [event.event_id for _, event in wanted]
         unclaimed = claim_many(uow.session, self.ctx.processed, self.consumer, ids)
         fresh = []
-        for parsed in wanted:
-            if parsed.event is not None and parsed.event.event_id in unclaimed:
-                unclaimed.remove(parsed.event.event_id)
-                fresh.append(parsed)
+        for parsed, event in wanted:
+            if event.event_id in unclaimed:
+                unclaimed.remove(event.event_id)
+                fresh.append((parsed, event))
         return fresh
 
-    def _handle(self, uow: UnitOfWork, fresh: list[_Parsed]) -> list[R]:
-        events = [p.event for p in fresh if p.event is not None]
-        if not events:  # all duplicates (another replica, or a redelivery, got there first)
+    def _handle(self, uow: UnitOfWork, fresh: list[tuple[_Parsed, Event]]) -> list[R]:
+        if not fresh:  # all duplicates (another replica, or a redelivery, got there first)
             return []
         if self.many is not None:
-            return self.many(events, uow)
+            return self.many([event for _, event in fresh], uow)
         results = []
-        for parsed, event in zip(fresh, events, strict=True):
+        for parsed, event in fresh:
             with parsed.context():
                 results.append(self.handler(event, uow))
         return results
