@@ -120,27 +120,24 @@ def backlog_figures(bench: Run, stack: DaprStack, watcher: TopicWatcher) -> dict
 def alone(bench: Run, stack: DaprStack, watcher: TopicWatcher) -> dict[str, Any]:
     """Each consumer stopped with its daprd, the backlog queued on its topic, the others
     (sharing the topic) left to handle their copy first, then it restarts and drains."""
-    consumers, settled = [], {}
+    rates = {}
     for app, topic, kind in DRAIN:
         member = stack.member(app)
         stop(member)
         _queue(
             stack, watcher, ((app, topic, kind),), bench.user(f"alone-{app}"), bench.sizes.backlog
         )
-        settled[app] = settle(Watched(stack.pids()), ALONE_QUIET, bench.sizes.settle_timeout)
+        settled = settle(Watched(stack.pids()), ALONE_QUIET, bench.sizes.settle_timeout)
         consumer = _consumer(stack, app, kind, bench.sizes.backlog)
         started = time.time()
         with Progress([consumer]) as progress:
             restart(member)
             progress.finished.wait(bench.sizes.settle_timeout)
-        consumers.append((consumer, started))
-    rates = {}
-    for consumer, started in consumers:
-        rate = drain_rates([consumer], started)["apps"][consumer.app]
-        rate["others_settled_after_s"] = settled[consumer.app]  # the stack quiet before it
+        rate = drain_rates([consumer], started)["apps"][app]
+        rate["others_settled_after_s"] = settled  # the stack quiet before it
         if not rate["complete"]:  # a rate over part of the backlog is no drain rate
             rate.update(events_per_s=None, reason="the backlog did not drain before the deadline")
-        rates[consumer.app] = rate
+        rates[app] = rate
     measured = [a["events_per_s"] for a in rates.values() if a["events_per_s"] is not None]
     if len(measured) < len(rates):
         reason = "a consumer's drain was not timed (see its reason)"
