@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from functions.shared.context import AppContext, UnitOfWork
+from functions.shared.events import Topic
 from functions.todo.models import Task
 from functions.todo.reminders import ReminderJobs
 
@@ -19,6 +20,12 @@ def run_command(
     with ctx.unit_of_work() as uow:
         task = handler(command, uow)
     jobs = ctx.find(ReminderJobs)
-    if jobs is not None and task is not None:
+    # A task's job changes exactly when its reminder is scheduled, moved or cancelled,
+    # which the handler tells on `reminders`; any other write leaves the job as it is.
+    if jobs is not None and task is not None and _moves_reminder(uow):
         jobs.sync(task)
     return task
+
+
+def _moves_reminder(uow: UnitOfWork) -> bool:
+    return any(topic == Topic.REMINDERS for topic, _ in uow.events)
