@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -30,13 +29,14 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from functions.shared.security.front_door import FrontDoor
+from functions.shared.settings import Settings
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 
 
 def threads_from_env() -> int:
     """The threads of the Flask side under gunicorn: `GUNICORN_THREADS`, else 16."""
-    return int(os.environ.get("GUNICORN_THREADS", "16"))
+    return Settings.from_env().threads
 
 
 @dataclass

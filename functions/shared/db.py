@@ -75,9 +75,7 @@ def make_engine(settings: Settings, app: str) -> Engine:
     engine = create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=20,
-        pool_timeout=5,
+        **pool_options(settings.threads),
         # pg8000's timeout is the socket's, for connecting and for every statement
         # alike: long enough for a migration or a lock wait, short enough for a
         # vanished server to turn into a 503 rather than a hung request.
@@ -85,6 +83,20 @@ def make_engine(settings: Settings, app: str) -> Engine:
     )
     _without_nagle(engine)
     return engine
+
+
+# Connections an app's own loops hold besides its request threads: the outbox relay, a
+# pruner, the reminder timer, a consumer's delivery.
+LOOP_CONNECTIONS = 4
+
+
+def pool_options(threads: int) -> dict[str, Any]:
+    """A PostgreSQL pool that keeps a connection for each request thread and loop.
+
+    A pool smaller than what uses it at once closes each connection beyond its size on
+    return, so under load every few requests open a new one (a TCP and startup round trip,
+    and a TLS context pg8000 builds for each connection)."""
+    return {"pool_size": threads + LOOP_CONNECTIONS, "max_overflow": 10, "pool_timeout": 5}
 
 
 def _without_nagle(engine: Engine) -> None:

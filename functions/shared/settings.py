@@ -105,6 +105,9 @@ class Settings:
     # Fault injection for crash tests: `relay.before_publish` or `relay.after_publish`
     # ends the process at that point, as a power cut would. Never set in production.
     failpoint: str | None = None
+    # The threads that serve an app's Flask side behind its ASGI front; each may hold a
+    # database connection at once.
+    threads: int = field(default=16, metadata=_env("GUNICORN_THREADS"))
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
