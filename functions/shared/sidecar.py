@@ -26,6 +26,9 @@ class DaprClient:
         self.base = settings.dapr_url
         self.settings = settings
         self.http = session or requests.Session()
+        # The sidecar is local: no proxy or ~/.netrc applies to it, and requests would
+        # otherwise look both up in the environment and the file system on every call.
+        self.http.trust_env = False
         if settings.dapr_api_token:  # daprd then refuses any call without it
             self.http.headers["dapr-api-token"] = settings.dapr_api_token
 
