@@ -13,10 +13,10 @@ import os
 import random
 import signal
 import zlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Connection, Engine, Row, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from functions.shared import metrics
@@ -32,6 +32,7 @@ from functions.shared.outbox import (
 )
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 RELAY_LOCK_CLASS = 0x70D0  # pg advisory lock (class, crc32(app)): one publishing relay per app
 
 
@@ -61,14 +62,13 @@ class OutboxRelay(Loop):
         self.max_backoff_seconds = max_backoff_seconds
         self._failures = 0
         self._leader_conn: Any = None
+        self._leading = False
         self.failpoint = failpoint
         self.readers = readers or sessions
 
     def stop(self, timeout: float = 5.0) -> None:
         super().stop(timeout)
-        if self._leader_conn is not None:
-            self._leader_conn.close()
-            self._leader_conn = None
+        self._drop_leadership()
 
     def step(self) -> None:
         try:
@@ -95,13 +95,7 @@ class OutboxRelay(Loop):
         """Publish up to one batch; return how many went out. Raises when publishing fails."""
         if not self._is_leader():
             return 0
-        with self.readers() as session:
-            rows = session.scalars(
-                select(self.model)
-                .where(self.model.published_at.is_(None))
-                .order_by(self.model.id)
-                .limit(self.batch_size)
-            ).all()
+        rows = self._on_outbox(self._pending)
         done: list[Any] = []
         self._fail_at("relay.before_publish", rows)
         try:
@@ -124,26 +118,53 @@ class OutboxRelay(Loop):
         finally:
             if done:
                 self._mark_published(done)
-            if rows:
-                self.refresh_lag()
-            else:  # nothing unpublished: no need to ask the database
+            if len(done) == self.batch_size or len(done) < len(rows):
+                self.refresh_lag()  # more may wait
+            else:  # all that waited when the batch was read went out
                 metrics.OUTBOX_PENDING.labels(self.app).set(0)
                 metrics.OUTBOX_OLDEST.labels(self.app).set(0)
         return len(done)
 
+    def _pending(self, db: Connection | Session) -> Sequence[Row[Any]]:
+        model = self.model
+        return db.execute(
+            select(model.id, model.event_id, model.topic, model.partition_key, model.envelope)
+            .where(model.published_at.is_(None))
+            .order_by(model.id)
+            .limit(self.batch_size)
+        ).all()
+
     def _mark_published(self, rows: Sequence[Any]) -> None:
-        with self.sessions.begin() as session:
-            session.execute(
-                update(self.model)
-                .where(self.model.id.in_([row.id for row in rows]))
-                .values(published_at=utcnow())
-            )
+        ids = [row.id for row in rows]
+        self._on_outbox(
+            lambda db: db.execute(
+                update(self.model).where(self.model.id.in_(ids)).values(published_at=utcnow())
+            ),
+            write=True,
+        )
         for row in rows:
             metrics.OUTBOX_PUBLISHED.labels(self.app, row.topic).inc()
             log.debug(
                 "event published",
                 extra={"topic": row.topic, "event_id": row.event_id, "task_id": row.partition_key},
             )
+
+    def _on_outbox(self, work: Callable[[Connection | Session], R], write: bool = False) -> R:
+        """Run `work` against the outbox. On PostgreSQL that is the connection holding this
+        relay's leader lock, in autocommit: each statement is its own transaction, with no
+        pool checkout, liveness ping, BEGIN or ROLLBACK around it. Elsewhere a session of
+        its own (SQLite's writers take turns through `sessions.begin`)."""
+        if self._leader_conn is not None:
+            try:
+                return work(self._leader_conn)
+            except Exception:
+                self._drop_leadership()
+                raise
+        if write:
+            with self.sessions.begin() as session:
+                return work(session)
+        with self.readers() as session:
+            return work(session)
 
     def _fail_at(self, point: str, rows: Sequence[Any]) -> None:
         if rows and self.failpoint == point:
@@ -154,28 +175,52 @@ class OutboxRelay(Loop):
             os._exit(86)
 
     def _is_leader(self) -> bool:
-        """On PostgreSQL only one replica's relay publishes, keeping per-task order."""
+        """On PostgreSQL only one replica's relay publishes, keeping per-task order.
+
+        A session-level lock lives as long as the connection that took it: if the replica
+        dies, PostgreSQL releases it and another relay takes over. Once held, it needs no
+        asking again: every read and settle of the outbox runs on that same connection, so
+        the first statement after the session ended fails, and leadership goes with it."""
         engine = self.sessions.kw["bind"]
         if engine.dialect.name != "postgresql":
             return True
+        if self._leading and self._leader_conn is not None:
+            return True
         if self._leader_conn is None or self._leader_conn.closed:
-            # A session-level lock lives as long as this connection: if the replica
-            # dies, PostgreSQL releases it and another relay takes over.
-            self._leader_conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._leader_conn = _autocommit_connection(engine)
         try:
-            return bool(
+            self._leading = bool(
                 self._leader_conn.execute(
                     text("SELECT pg_try_advisory_lock(:cls, :key)"),
                     {"cls": RELAY_LOCK_CLASS, "key": zlib.crc32(self.app.encode()) & 0x7FFFFFFF},
                 ).scalar()
             )
         except Exception:
+            self._drop_leadership()
+            raise
+        return self._leading
+
+    def _drop_leadership(self) -> None:
+        """Close the leader connection for good (not back to the pool, where its session,
+        and the lock with it, would live on): PostgreSQL then releases the lock."""
+        self._leading = False
+        if self._leader_conn is not None:
             self._leader_conn.invalidate()
             self._leader_conn = None
-            raise
 
     def refresh_lag(self) -> dict[str, float]:
         current = outbox_lag(self.readers, self.model)
         metrics.OUTBOX_PENDING.labels(self.app).set(current["pending"])
         metrics.OUTBOX_OLDEST.labels(self.app).set(current["oldest_seconds"])
         return current
+
+
+def _autocommit_connection(engine: Engine) -> Connection:
+    """A connection in which each statement commits on its own.
+
+    pg8000 begins a transaction for the pool's liveness ping on checkout; it is ended
+    first, or turning autocommit on would leave it open under every later statement:
+    never committed, and the session idle in a transaction for as long as it lives."""
+    connection = engine.connect()
+    connection.connection.dbapi_connection.rollback()
+    return connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from functions.shared.context import AppContext
 from functions.shared.events import Event, utcnow
@@ -36,8 +37,9 @@ class FakePublisher:
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[AppContext]:
-    context = build(Settings(data_dir=tmp_path))
+def ctx(settings: Settings) -> Iterator[AppContext]:
+    """The todo app's context on SQLite, and on PostgreSQL."""
+    context = build(settings)
     yield context
     context.stop()
 
@@ -52,11 +54,27 @@ def emit(ctx: AppContext, *keys: str) -> list[str]:
     return ids
 
 
-def relay_for(ctx: AppContext, publisher: FakePublisher, **kwargs: Any) -> OutboxRelay:
-    return OutboxRelay("todo", ctx.sessions, ctx.outbox, publisher, **kwargs)
+RelayFor = Callable[..., OutboxRelay]
 
 
-def test_publishes_in_commit_order_with_the_task_as_key(ctx: AppContext) -> None:
+@pytest.fixture
+def relay_for() -> Iterator[RelayFor]:
+    """`relay_for(ctx, publisher, **options)`: a relay of the todo app's outbox, stopped
+    after the test (on PostgreSQL each holds a connection of its own)."""
+    made: list[OutboxRelay] = []
+
+    def make(ctx: AppContext, publisher: FakePublisher, **kwargs: Any) -> OutboxRelay:
+        made.append(OutboxRelay("todo", ctx.sessions, ctx.outbox, publisher, **kwargs))
+        return made[-1]
+
+    yield make
+    for relay in made:
+        relay.stop()
+
+
+def test_publishes_in_commit_order_with_the_task_as_key(
+    ctx: AppContext, relay_for: RelayFor
+) -> None:
     ids = emit(ctx, "t1", "t2", "t1")
     publisher = FakePublisher()
     assert relay_for(ctx, publisher).publish_batch() == 3
@@ -68,7 +86,7 @@ def test_publishes_in_commit_order_with_the_task_as_key(ctx: AppContext) -> None
     assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 0
 
 
-def test_a_failure_keeps_the_rest_for_later_in_order(ctx: AppContext) -> None:
+def test_a_failure_keeps_the_rest_for_later_in_order(ctx: AppContext, relay_for: RelayFor) -> None:
     ids = emit(ctx, "t1", "t1")
     publisher = FakePublisher()
     publisher.down = True
@@ -98,7 +116,9 @@ class FakeBatchPublisher(FakePublisher):
         return refused
 
 
-def test_a_batch_left_partly_unpublished_marks_only_what_went_out(ctx: AppContext) -> None:
+def test_a_batch_left_partly_unpublished_marks_only_what_went_out(
+    ctx: AppContext, relay_for: RelayFor
+) -> None:
     ids = emit(ctx, "t1", "t2", "t3")
     publisher = FakeBatchPublisher()
     publisher.refuse = {1}
@@ -111,14 +131,14 @@ def test_a_batch_left_partly_unpublished_marks_only_what_went_out(ctx: AppContex
     assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 0
 
 
-def test_batches_bound_each_round(ctx: AppContext) -> None:
+def test_batches_bound_each_round(ctx: AppContext, relay_for: RelayFor) -> None:
     emit(ctx, *[f"t{i}" for i in range(5)])
     publisher = FakePublisher()
     relay = relay_for(ctx, publisher, batch_size=2)
     assert [relay.publish_batch() for _ in range(4)] == [2, 2, 1, 0]
 
 
-def test_a_commit_wakes_the_relay_at_once(ctx: AppContext) -> None:
+def test_a_commit_wakes_the_relay_at_once(ctx: AppContext, relay_for: RelayFor) -> None:
     publisher = FakePublisher()
     relay = relay_for(ctx, publisher, poll_seconds=60)
     ctx.on_commit.append(lambda _events: relay.wake())
@@ -130,7 +150,9 @@ def test_a_commit_wakes_the_relay_at_once(ctx: AppContext) -> None:
         relay.stop()
 
 
-def test_the_loop_backs_off_while_down_and_drains_after(ctx: AppContext) -> None:
+def test_the_loop_backs_off_while_down_and_drains_after(
+    ctx: AppContext, relay_for: RelayFor
+) -> None:
     publisher = FakePublisher()
     publisher.down = True
     relay = relay_for(ctx, publisher, poll_seconds=0.05, max_backoff_seconds=0.2)
@@ -159,7 +181,9 @@ def test_lag_reports_count_and_age_of_the_oldest(ctx: AppContext) -> None:
     assert 60 <= lag["oldest_seconds"] < 3600
 
 
-def test_published_rows_and_old_dedupe_records_are_pruned(ctx: AppContext) -> None:
+def test_published_rows_and_old_dedupe_records_are_pruned(
+    ctx: AppContext, relay_for: RelayFor
+) -> None:
     from functions.shared.idempotency import claim
     from functions.shared.retention import prune_app_tables
 
@@ -182,3 +206,45 @@ def test_published_rows_and_old_dedupe_records_are_pruned(ctx: AppContext) -> No
     with ctx.sessions() as session:
         assert session.scalar(select(func.count()).select_from(ctx.outbox)) == 1
         assert session.scalars(select(ctx.processed.event_id)).all() == ["new-event"]
+
+
+@pytest.fixture
+def pg_ctx(fresh_database: str, tmp_path: Path) -> Iterator[AppContext]:
+    context = build(Settings(data_dir=tmp_path, database_url=fresh_database))
+    yield context
+    context.stop()
+
+
+def test_on_postgresql_one_relay_of_an_app_publishes_at_a_time(
+    pg_ctx: AppContext, relay_for: RelayFor
+) -> None:
+    publishers = [FakePublisher() for _ in range(3)]
+    first, second, third = [relay_for(pg_ctx, p) for p in publishers]
+    emit(pg_ctx, "t1")
+    assert first.publish_batch() == 1
+    emit(pg_ctx, "t2")
+    assert second.publish_batch() == 0  # the first holds the app's lock
+    assert first.publish_batch() == 1
+
+    first.stop()  # its connection closes and the lock with it
+    emit(pg_ctx, "t3")
+    assert second.publish_batch() == 1
+    assert third.publish_batch() == 0
+
+    # the leader's session ends under it: its next round fails and lets go
+    with pg_ctx.engine.connect() as admin:
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+            )
+        )
+    emit(pg_ctx, "t4")
+    with pytest.raises(DBAPIError):
+        second.publish_batch()
+    assert third.publish_batch() == 1
+    assert second.publish_batch() == 0  # back as a standby
+
+    keys = [[key for _, key, _ in p.published] for p in publishers]
+    assert keys == [["t1", "t2"], ["t3"], ["t4"]]
+    assert outbox_lag(pg_ctx.sessions, pg_ctx.outbox)["pending"] == 0
