@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from functions.shared.bulk import consume_batch
 from functions.shared.consumer import consume, delivered_event, require_dapr
 from functions.shared.context import UnitOfWork
+from functions.shared.deliveries import bulk_entries
 from functions.shared.events import Event, EventType
 from functions.shared.web import caller_id, json_object
 from functions.shared.wiring import context
@@ -92,8 +94,13 @@ def delete(task_id: str) -> Response:
 
 @api.post("/events/recurring")
 def recurring_instance() -> Response:
-    """Dapr delivers `recurring.task.created`; insert the next occurrence once."""
-    consume(delivered_event(), _add_occurrence, accept=(EventType.RECURRING_TASK_CREATED,))
+    """Dapr delivers `recurring.task.created`, alone or in bulk; each next occurrence is
+    inserted once."""
+    accept = (EventType.RECURRING_TASK_CREATED,)
+    entries = bulk_entries()
+    if entries is not None:
+        return consume_batch(entries, _add_occurrence, accept=accept).reply()
+    consume(delivered_event(), _add_occurrence, accept=accept)
     return jsonify(status="SUCCESS")
 
 
@@ -103,8 +110,14 @@ def _add_occurrence(event: Event, uow: UnitOfWork) -> Task | None:
 
 @api.post("/events/ignored")
 def ignored() -> Response:
-    """Events the subscription's rules do not route anywhere: acknowledged."""
-    return jsonify(status="SUCCESS")
+    """Events the subscription's rules route nowhere else (every other task event):
+    acknowledged, alone or in bulk. A subscription with a dead-letter topic needs this
+    default route: daprd sends an event that matches no route to the dead-letter topic."""
+    require_dapr()
+    entries = bulk_entries()
+    if entries is None:
+        return jsonify(status="SUCCESS")
+    return jsonify(statuses=[{"entryId": e.entry_id, "status": "SUCCESS"} for e in entries])
 
 
 @api.post("/reminder-sweep")

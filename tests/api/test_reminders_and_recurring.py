@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from functions.runtime.delivery import bulk_body
 from functions.shared.wiring import context
 from functions.todo.reminders import ReminderTimer
 from tests.support.api import Api, types_on
@@ -16,6 +17,9 @@ from tests.support.waiting import wait_for
 pytestmark = pytest.mark.api
 
 REMINDERS = "reminders"
+
+
+CLOUDEVENT = {"Content-Type": "application/cloudevents+json"}
 
 
 def _in(minutes: int) -> str:
@@ -137,6 +141,30 @@ def test_recurring_instance_is_inserted_once(alice: Api, outbox) -> None:
     ]
     assert items[1]["due_date"] == "2027-01-02T09:00:00Z"
     assert types_on(outbox(), "task-events") == ["task.created", "task.created"]
+
+
+def test_a_bulk_delivery_adds_each_instance_once_and_answers_for_every_entry(
+    alice: Api,
+) -> None:
+    root = alice.create(title="Standup", recurrence="daily", due_date="2027-01-01T09:00:00Z")
+    instance = _instance_event(root, str(uuid.uuid4()))
+    poison = _instance_event(root, str(uuid.uuid4()))
+    poison["data"]["payload"] = {}
+    other = _instance_event(root, str(uuid.uuid4()))
+    other["type"] = other["data"]["event_type"] = "task.updated"
+    entries = [("a", instance), ("b", poison), ("c", other), ("d", instance)]
+    body = bulk_body("pubsub", "task-events", entries)
+    headers = {"Content-Type": "application/json"}
+    response = alice.client.post("/events/recurring", data=body, headers=headers)
+    statuses = {s["entryId"]: s["status"] for s in response.get_json()["statuses"]}
+    assert statuses == {"a": "SUCCESS", "b": "DROP", "c": "SUCCESS", "d": "SUCCESS"}
+    assert [t["occurrence"] for t in alice.get("/api/tasks").get_json()["items"]] == [1, 2]
+
+    response = alice.client.post("/events/ignored", data=body, headers=headers)
+    statuses = {s["entryId"]: s["status"] for s in response.get_json()["statuses"]}
+    assert statuses == dict.fromkeys("abcd", "SUCCESS")
+    alone = alice.client.post("/events/ignored", json=other, headers=CLOUDEVENT)
+    assert alone.get_json() == {"status": "SUCCESS"}
 
 
 @pytest.mark.parametrize(
