@@ -8,18 +8,21 @@ and no duplicates however many threads or replicas append at once.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Insert, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from functions.hub import metrics
 from functions.hub.models import ProcessedEvent, ReplayEntry, UserSequence
 from functions.shared.events import Event, isoformat, utcnow
-from functions.shared.idempotency import insert_new
 
 
 @dataclass(frozen=True)
@@ -39,16 +42,17 @@ class Head:
     oldest_seq: int | None
 
 
+FIELDS = ("seq", "event_id", "type", "task_id", "payload", "time")
+
+
 def render(entry: ReplayEntry) -> Message:
-    body = {
-        "seq": entry.seq,
-        "event_id": entry.event_id,
-        "type": entry.type,
-        "task_id": entry.task_id,
-        "payload": entry.payload,
-        "time": entry.time,
-    }
-    return Message(entry.user_id, entry.seq, json.dumps(body, separators=(",", ":")))
+    return render_row({name: getattr(entry, name) for name in ("user_id", *FIELDS)})
+
+
+def render_row(row: Mapping[str, Any]) -> Message:
+    """A log row's message (`user_id` and the FIELDS), as `render` makes it."""
+    body = {name: row[name] for name in FIELDS}
+    return Message(row["user_id"], row["seq"], json.dumps(body, separators=(",", ":")))
 
 
 def control(kind: str, seq: int, **payload: Any) -> str:
@@ -72,7 +76,8 @@ def append(session: Session, event: Event, retention_count: int) -> Message:
 def append_many(session: Session, events: list[Event], retention_count: int) -> list[Message]:
     """`append` for many events, a message for each in order, in a few statements: one
     lookup of those already logged and one insert of the new for all users; per user, one
-    lock, one `seq` update for all of their new events and one trim of the oldest.
+    lock, one `seq` update for all of their new events and, once the log is longer than
+    `retention_count`, one trim of the oldest.
 
     The users' counters are locked in a fixed order (by id), as the claims before them
     are (`claim_many`), so two replicas appending batches of the same users cannot
@@ -80,19 +85,20 @@ def append_many(session: Session, events: list[Event], retention_count: int) -> 
     """
     if not events:
         return []
+    lock = _lock_statement(session.get_bind().dialect.name)
     for user_id in sorted({e.user_id for e in events}):
-        _lock_sequence(session, user_id)
-    ids = {e.event_id for e in events}
-    logged = {
-        row.event_id: render(row)
-        for row in session.scalars(select(ReplayEntry).where(ReplayEntry.event_id.in_(ids)))
-    }
+        session.execute(lock, {"uid": user_id})
+    ids = list({e.event_id for e in events})
+    logged = {row.event_id: render(row) for row in session.scalars(LOGGED, {"ids": ids})}
     new: dict[str, dict[str, Event]] = {}  # by user, by event id: events not logged yet
     for event in events:
         if event.event_id not in logged:
             new.setdefault(event.user_id, {}).setdefault(event.event_id, event)
     rows: list[dict[str, Any]] = []
-    lasts = {user_id: _take_seqs(session, user_id, len(theirs)) for user_id, theirs in new.items()}
+    lasts = {
+        user_id: session.execute(TAKE_SEQS, {"uid": user_id, "count": len(theirs)}).scalar_one()
+        for user_id, theirs in new.items()
+    }
     created_at = utcnow()
     for user_id, theirs in new.items():
         first = lasts[user_id] - len(theirs) + 1
@@ -108,36 +114,37 @@ def append_many(session: Session, events: list[Event], retention_count: int) -> 
                 "created_at": created_at,
             }
             rows.append(row)
-            logged[event.event_id] = render(ReplayEntry(**row))
+            logged[event.event_id] = render_row(row)
     if rows:  # RETURNING makes it one multi-row INSERT (see idempotency.insert_new_many)
-        table = ReplayEntry.__table__
-        session.execute(insert(table).returning(table.c.seq), rows)
+        session.execute(LOG, rows)
     for user_id, last in lasts.items():
-        session.execute(
-            delete(ReplayEntry).where(
-                ReplayEntry.user_id == user_id, ReplayEntry.seq <= last - retention_count
-            )
-        )
+        if last > retention_count:  # a shorter log has nothing to trim
+            session.execute(TRIM, {"uid": user_id, "upto": last - retention_count})
     return [logged[e.event_id] for e in events]
 
 
-def _lock_sequence(session: Session, user_id: str) -> None:
-    """Create the user's counter row if missing, then hold its lock until commit."""
-    insert_new(session, UserSequence, user_id=user_id, last_seq=0)
-    session.execute(
-        select(UserSequence.last_seq).where(UserSequence.user_id == user_id).with_for_update()
+# Built once: building a statement costs more than running it.
+_SEQUENCES, _LOG = UserSequence.__table__, ReplayEntry.__table__
+LOGGED = select(ReplayEntry).where(ReplayEntry.event_id.in_(bindparam("ids", expanding=True)))
+TAKE_SEQS = (  # the user's row is locked: advance it by `count`, the last `seq` taken
+    update(_SEQUENCES)
+    .where(_SEQUENCES.c.user_id == bindparam("uid"))
+    .values(last_seq=_SEQUENCES.c.last_seq + bindparam("count"))
+    .returning(_SEQUENCES.c.last_seq)
+)
+LOG = insert(_LOG).returning(_LOG.c.seq)
+TRIM = delete(_LOG).where(_LOG.c.user_id == bindparam("uid"), _LOG.c.seq <= bindparam("upto"))
+
+
+@functools.cache
+def _lock_statement(dialect: str) -> Insert:
+    """Create the user's counter row if missing, and hold its lock until commit, in one
+    statement: an upsert whose update leaves the row as it is but locks it."""
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = upsert(_SEQUENCES).values(user_id=bindparam("uid"), last_seq=0)
+    return statement.on_conflict_do_update(
+        index_elements=[_SEQUENCES.c.user_id], set_={"last_seq": _SEQUENCES.c.last_seq}
     )
-
-
-def _take_seqs(session: Session, user_id: str, count: int) -> int:
-    """Advance the user's counter by `count` (its row is locked); the last `seq` taken."""
-    last: int = session.execute(
-        update(UserSequence)
-        .where(UserSequence.user_id == user_id)
-        .values(last_seq=UserSequence.last_seq + count)
-        .returning(UserSequence.last_seq)
-    ).scalar_one()
-    return last
 
 
 class SqlReplayLog:

@@ -190,8 +190,8 @@ def test_appending_many_numbers_the_new_and_returns_the_logged_as_they_were(hub:
 
 
 def test_a_batch_of_40_events_takes_as_many_statements_as_one_of_3(hub: Flask) -> None:
-    """One claim, lookup and insert for the whole batch (and per user a lock, a counter
-    update and a trim), not statements per event."""
+    """One claim, lookup and insert for the whole batch (and per user a lock and a counter
+    update), not statements per event."""
     bulk(hub, created(task="warm-up"))  # the user's counter exists
     counts = []
     for size in (3, 40):
@@ -201,6 +201,16 @@ def test_a_batch_of_40_events_takes_as_many_statements_as_one_of_3(hub: Flask) -
             )
         counts.append(len(seen))
     assert counts[0] == counts[1], seen
+
+
+def test_a_user_whose_log_is_short_is_locked_and_numbered_in_two_statements_untrimmed(
+    hub: Flask,
+) -> None:
+    bulk(hub, created(task="warm-up"))
+    with statements(context(hub).engine) as seen:
+        assert bulk(hub, created(task="a"), created(task="b")) == ["SUCCESS"] * 2
+    assert len([s for s in seen if "user_sequences" in s]) == 2  # the lock, the update
+    assert not [s for s in seen if s.lstrip().upper().startswith("DELETE")], seen
 
 
 def test_retention_by_age_forgets_entries_but_not_the_sequence(hub: Flask) -> None:
