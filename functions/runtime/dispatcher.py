@@ -71,6 +71,7 @@ class Dispatcher(Loop):
         self.retry = retry
         self.batch_size = batch_size
         self.chunk_size = subscription.bulk_max_messages or 1
+        self.drained = False  # the last `dispatch_ready` saw every pending delivery
         self.pending = (  # a page of pending deliveries after id `:after`
             select(
                 DELIVERIES.c.id,
@@ -92,7 +93,8 @@ class Dispatcher(Loop):
 
     def step(self) -> None:
         try:
-            if not self.dispatch_ready():
+            if not self.dispatch_ready() or self.drained:
+                # A publish since the last read has set the wake flag: no wait then.
                 self.idle(self.seconds_until_due())
         except Exception:
             log.exception("dispatcher failed", extra={"subscription": self.key})
@@ -121,8 +123,11 @@ class Dispatcher(Loop):
         now = utcnow()
         blocked: set[str] = set()
         tried, after = 0, 0
-        while tried < self.batch_size and not self.stopping:
+        self.drained = False
+        while tried < self.batch_size and not self.stopping and not self.drained:
             rows = self._pending(after)
+            # a short page was the last: nothing more was pending when it was read
+            self.drained = len(rows) < self.batch_size
             if not rows:
                 break
             after = rows[-1].id

@@ -18,6 +18,7 @@ from functions.runtime.dispatcher import IDLE_SECONDS
 from functions.runtime.runtime import Runtime
 from functions.shared.events import utcnow
 from functions.shared.settings import Settings
+from tests.support.harness import statements
 from tests.support.quiet import embedded_backlog, wait_quiet
 from tests.support.waiting import wait_for
 
@@ -354,3 +355,17 @@ def test_an_idle_dispatcher_sleeps_until_its_earliest_retry_instead_of_polling(
     rt.broker.publish("pubsub", "orders", event("behind"), "k")  # same key: waits too
     assert dispatcher.dispatch_ready() == 0
     assert 2.0 < dispatcher.seconds_until_due() <= 3.0
+
+
+def test_a_woken_dispatcher_reads_its_pending_deliveries_once_for_a_short_page(
+    stepped: Callable[[str], Runtime], subscriber: Subscriber
+) -> None:
+    rt = stepped("3s")
+    dispatcher = rt.dispatchers["shop/orders"]
+    rt.broker.publish("pubsub", "orders", event("one"), "k")  # wakes the dispatcher
+    with statements(rt.engine) as seen:
+        dispatcher.step()  # delivers; its idle then ends at once: the publish set the wake
+    reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    pages = [s for s in reads if "min(" not in s.lower()]
+    assert len(pages) == 1, reads  # a page shorter than a batch held all that was pending
+    assert subscriber.ids() == ["one"]
