@@ -94,8 +94,9 @@ class Dispatcher(Loop):
     def step(self) -> None:
         try:
             if not self.dispatch_ready() or self.drained:
-                # A publish since the last read has set the wake flag: no wait then.
-                self.idle(self.seconds_until_due())
+                # A publish since the last read set the wake flag: read again at once
+                # (the idle clears it); else sleep until woken or a retry is due.
+                self.idle(0 if self.woken else self.seconds_until_due())
         except Exception:
             log.exception("dispatcher failed", extra={"subscription": self.key})
             self.idle(0.25)  # the store is failing: look again soon
