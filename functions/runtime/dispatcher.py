@@ -71,7 +71,7 @@ class Dispatcher(Loop):
         self.retry = retry
         self.batch_size = batch_size
         self.chunk_size = subscription.bulk_max_messages or 1
-        self.drained = False  # the last `dispatch_ready` saw every pending delivery
+        self.drained = False  # the last `dispatch_ready` tried all that was due
         self.pending = (  # a page of pending deliveries after id `:after`
             select(
                 DELIVERIES.c.id,
@@ -144,6 +144,8 @@ class Dispatcher(Loop):
                 if chunk:
                     blocked |= self._settle(chunk, self._send(chunk))
                     tried += len(chunk)
+        if tried >= self.batch_size:  # stopped at the limit: due messages may be left
+            self.drained = False
         return tried
 
     def _pending(self, after: int) -> list[Row[Any]]:

@@ -14,7 +14,7 @@ from flask import Flask, request
 from sqlalchemy import select, update
 
 from functions.runtime.broker import DEAD, DONE, BrokerDelivery, BrokerMessage
-from functions.runtime.dispatcher import IDLE_SECONDS
+from functions.runtime.dispatcher import IDLE_SECONDS, Dispatcher
 from functions.runtime.runtime import Runtime
 from functions.shared.events import utcnow
 from functions.shared.settings import Settings
@@ -369,3 +369,23 @@ def test_a_woken_dispatcher_reads_its_pending_deliveries_once_for_a_short_page(
     pages = [s for s in reads if "min(" not in s.lower()]
     assert len(pages) == 1, reads  # a page shorter than a batch held all that was pending
     assert subscriber.ids() == ["one"]
+
+
+def test_a_dispatcher_stopped_by_its_batch_limit_is_not_drained(
+    stepped: Callable[[str], Runtime], subscriber: Subscriber
+) -> None:
+    subscriber.script["stuck"] = [(503, None)]
+    rt = stepped("60s")
+    first = rt.dispatchers["shop/orders"]
+    dispatcher = Dispatcher(rt.broker, first.sub, rt.transport, first.retry, batch_size=3)
+    rt.broker.publish("pubsub", "orders", event("stuck"), "a")
+    assert dispatcher.dispatch_ready() == 1  # failed: its retry is a minute away
+    for n in range(1, 5):
+        rt.broker.publish("pubsub", "orders", event(f"m{n}"), f"k{n}")
+    # pages of three: stuck (waiting), m1, m2; then a short one, m3 and m4, of which the
+    # batch's limit leaves m4
+    assert dispatcher.dispatch_ready() == 3
+    assert not dispatcher.drained  # so its loop reads again instead of sleeping
+    assert dispatcher.dispatch_ready() == 1
+    assert dispatcher.drained
+    assert subscriber.ids()[1:] == [f"m{n}" for n in range(1, 5)]
