@@ -67,8 +67,10 @@ class OutboxRelay(Loop):
         self.readers = readers or sessions
 
     def stop(self, timeout: float = 5.0) -> None:
+        thread = self._thread
         super().stop(timeout)
-        self._drop_leadership()
+        if thread is None or not thread.is_alive():  # else the loop may still be using it
+            self._drop_leadership()
 
     def step(self) -> None:
         try:
@@ -222,5 +224,10 @@ def _autocommit_connection(engine: Engine) -> Connection:
     first, or turning autocommit on would leave it open under every later statement:
     never committed, and the session idle in a transaction for as long as it lives."""
     connection = engine.connect()
-    connection.connection.dbapi_connection.rollback()
-    return connection.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        connection.connection.dbapi_connection.rollback()
+        return connection.execution_options(isolation_level="AUTOCOMMIT")
+    except Exception:
+        connection.invalidate()
+        connection.close()
+        raise
