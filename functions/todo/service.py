@@ -75,6 +75,7 @@ def update_task(cmd: UpdateTask, uow: UnitOfWork) -> Task:
     check_version(task, cmd.if_match)
     before = task.snapshot()
     old_reminder, was_complete = task.reminder_time, task.status == "complete"
+    was_pending = _if_reminder_pending(task, EventType.REMINDER_CANCELLED)
     apply_fields(uow.session, task, cmd.fields)
     number_series(task)
     if task.snapshot() == before:
@@ -83,10 +84,13 @@ def update_task(cmd: UpdateTask, uow: UnitOfWork) -> Task:
     if task.status == "complete" and not was_complete:
         task.completed_at = utcnow()
         change.event_type = EventType.TASK_COMPLETED
-        change.reminder = _if_reminder_pending(task, EventType.REMINDER_CANCELLED)
+        # the reminder it had is cancelled, even when this same change clears or moves it
+        change.reminder, change.cleared_reminder = was_pending, old_reminder
     elif task.status != "complete" and was_complete:
         task.completed_at = None
         change.event_type = EventType.TASK_REOPENED
+        if task.reminder_time != old_reminder:
+            task.reminder_fired_at = None  # a new time is a new reminder, not yet fired
         change.reminder = _if_reminder_pending(task, EventType.REMINDER_SCHEDULED)
     if task.reminder_time != old_reminder and change.event_type == EventType.TASK_UPDATED:
         task.reminder_fired_at = None

@@ -71,6 +71,28 @@ def test_completing_or_deleting_cancels_a_pending_reminder(alice: Api, outbox) -
     assert cancelled == [done["id"], gone["id"]]
 
 
+def test_completing_while_clearing_the_reminder_cancels_the_one_it_had(alice: Api, outbox) -> None:
+    task = alice.create(reminder_time=_in(60))
+    alice.patch(f"/api/tasks/{task['id']}", json={"status": "complete", "reminder_time": None})
+    assert types_on(outbox(), REMINDERS) == ["reminder.scheduled", "reminder.cancelled"]
+    scheduled, cancelled = [e["data"]["payload"] for t, _, e in outbox() if t == REMINDERS]
+    assert cancelled["reminder_time"] == scheduled["reminder_time"]
+
+
+def test_reopening_with_a_new_time_schedules_a_reminder_that_had_fired(alice: Api, outbox) -> None:
+    task = alice.create(reminder_time=_in(-1))
+    alice.client.post("/reminder-sweep", json={})
+    alice.post(f"/api/tasks/{task['id']}/complete")
+    alice.patch(f"/api/tasks/{task['id']}", json={"status": "pending", "reminder_time": _in(-1)})
+    alice.client.post("/reminder-sweep", json={})
+    assert types_on(outbox(), REMINDERS) == [
+        "reminder.scheduled",
+        "reminder.due",
+        "reminder.scheduled",  # completing cancelled nothing: it had fired
+        "reminder.due",
+    ]
+
+
 def test_sweep_fires_each_due_reminder_once(alice: Api, outbox) -> None:
     due = alice.create(title="due", reminder_time=_in(-1))
     alice.create(title="later", reminder_time=_in(60))
