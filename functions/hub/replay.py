@@ -16,13 +16,12 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Insert, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from functions.hub import metrics
 from functions.hub.models import ProcessedEvent, ReplayEntry, UserSequence
 from functions.shared.events import Event, isoformat, utcnow
+from functions.shared.idempotency import conflict_insert
 
 
 @dataclass(frozen=True)
@@ -140,8 +139,7 @@ TRIM = delete(_LOG).where(_LOG.c.user_id == bindparam("uid"), _LOG.c.seq <= bind
 def _lock_statement(dialect: str) -> Insert:
     """Create the user's counter row if missing, and hold its lock until commit, in one
     statement: an upsert whose update leaves the row as it is but locks it."""
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = upsert(_SEQUENCES).values(user_id=bindparam("uid"), last_seq=0)
+    statement = conflict_insert(_SEQUENCES, dialect).values(user_id=bindparam("uid"), last_seq=0)
     return statement.on_conflict_do_update(
         index_elements=[_SEQUENCES.c.user_id], set_={"last_seq": _SEQUENCES.c.last_seq}
     )

@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert, String, Table
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
@@ -80,10 +82,15 @@ def insert_new_many(
     return set(session.execute(statement, list(rows)).scalars())
 
 
+def conflict_insert(table: Table, dialect: str) -> PgInsert | SqliteInsert:
+    """An INSERT into `table` with the ON CONFLICT clauses of `dialect` (PostgreSQL's, else
+    SQLite's: the two spell them alike)."""
+    return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+
+
 @functools.cache
 def _insert_new(table: Table, dialect: str, returning: str | None = None) -> Insert:
     """One statement per table, run with parameters: a Core insert skips the ORM's bulk
     path (and its autoflush), which cost more than the insert itself."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).on_conflict_do_nothing()
+    statement = conflict_insert(table, dialect).on_conflict_do_nothing()
     return statement if returning is None else statement.returning(table.c[returning])
