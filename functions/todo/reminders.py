@@ -6,16 +6,18 @@ at once with each reminder firing once. Reminders missed while the service was
 down are simply due on the next sweep. What makes a reminder fire on time:
 by default (`TODOMESH_REMINDER_MODE=sweep`) each replica's `ReminderTimer`
 sleeps until the earliest pending reminder is due; with `jobs`, each reminder is
-a Dapr job `reminder-<task id>` whose callback fires that one reminder the same
-way. The cron binding's sweep stays on as the safety net in both.
+a Dapr job `reminder-<task id>` whose callback fires it the same way, with any other
+reminder already due. The cron binding's sweep stays on as the safety net in both.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from functions.shared.context import AppContext, UnitOfWork
 from functions.shared.events import Event, EventType, Topic, isoformat, isoformat_or_none, utcnow
@@ -26,32 +28,43 @@ from functions.todo.models import Task
 log = logging.getLogger(__name__)
 JOB_PREFIX = "reminder-"
 SWEEP_LIMIT = 500
+TASKS = Task.__table__
 
 
-def fire_due_reminders(
-    uow: UnitOfWork, now: datetime | None = None, task_id: str | None = None
-) -> int:
-    """Fire every due, unfired reminder (or only `task_id`'s); return how many fired."""
+def fire_due_reminders(uow: UnitOfWork, now: datetime | None = None) -> int:
+    """Fire every due, unfired reminder (at most `SWEEP_LIMIT`); return how many fired."""
     now = now or utcnow()
     statement = (
         select(Task)
-        .where(
-            Task.reminder_time <= now,
-            Task.reminder_fired_at.is_(None),
-            Task.deleted_at.is_(None),
-            Task.status != "complete",
-        )
+        .where(*_due(now))
         .order_by(Task.reminder_time)
         .limit(SWEEP_LIMIT)
         .with_for_update(skip_locked=True)
     )
-    if task_id is not None:
-        statement = statement.where(Task.id == task_id)
     tasks = uow.session.scalars(statement).all()
+    if tasks:  # one statement, not an UPDATE per task at flush
+        ids = [task.id for task in tasks]
+        uow.session.execute(update(TASKS).where(TASKS.c.id.in_(ids)).values(reminder_fired_at=now))
     for task in tasks:
-        task.reminder_fired_at = now
+        set_committed_value(task, "reminder_fired_at", now)
         uow.emit(reminder_event(EventType.REMINDER_DUE, task), Topic.REMINDERS)
     return len(tasks)
+
+
+def has_due_reminder(ctx: AppContext, task_id: str, now: datetime | None = None) -> bool:
+    """Whether `task_id`'s reminder is due and unfired: a read without locks, so a job
+    callback whose reminder another callback fired answers without a write."""
+    with ctx.readers() as session:
+        found = session.scalar(select(Task.id).where(Task.id == task_id, *_due(now or utcnow())))
+    return found is not None
+
+
+def _due(now: datetime) -> tuple[Any, ...]:
+    return (Task.reminder_time <= now, *_unfired())
+
+
+def _unfired() -> tuple[Any, ...]:
+    return (Task.reminder_fired_at.is_(None), Task.deleted_at.is_(None), Task.status != "complete")
 
 
 def reminder_event(
@@ -121,13 +134,7 @@ class ReminderTimer(Loop):
         """Seconds until the earliest pending reminder is due (0 if one is), at most
         `recheck_seconds`."""
         with self.ctx.readers() as session:
-            due = session.scalar(
-                select(func.min(Task.reminder_time)).where(
-                    Task.reminder_fired_at.is_(None),
-                    Task.deleted_at.is_(None),
-                    Task.status != "complete",
-                )
-            )
+            due = session.scalar(select(func.min(Task.reminder_time)).where(*_unfired()))
         if due is None:
             return self.recheck_seconds
         return min(self.recheck_seconds, max(0.0, (due - utcnow()).total_seconds()))
