@@ -11,7 +11,7 @@ from functions.notify.api import api
 from functions.notify.channels import senders_for
 from functions.notify.delivery import NotificationDelivery
 from functions.notify.models import Outbox, ProcessedEvent
-from functions.notify.service import on_reminder_due
+from functions.notify.service import on_reminder_due, on_reminders_due
 from functions.notify.worker import RetryWorker
 from functions.shared.bulk import consume_batch
 from functions.shared.consumer import consume
@@ -50,7 +50,9 @@ def handle(cloud_event: CloudEvent) -> None:
 
 def handle_batch(entries: list[Entry]) -> Response:
     """A bulk delivery of `reminders`: committed in one transaction, then first attempts."""
-    batch = consume_batch(entries, on_reminder_due, accept=(EventType.REMINDER_DUE,))
+    batch = consume_batch(
+        entries, on_reminder_due, accept=(EventType.REMINDER_DUE,), many=on_reminders_due
+    )
     for consumed in batch.consumed:
         if consumed.result:
             with log_context(event_id=consumed.event.event_id):

@@ -27,7 +27,7 @@ from functions.notify.models import (
 )
 from functions.shared.context import UnitOfWork
 from functions.shared.events import Event, PoisonEvent, Topic, payload_moment, utcnow
-from functions.shared.idempotency import insert_new
+from functions.shared.idempotency import insert_new_many
 from functions.shared.problems import Problem
 
 DEFAULT_CHANNELS = [IN_APP]
@@ -51,18 +51,34 @@ class SetPreferences:
 def on_reminder_due(event: Event, uow: UnitOfWork) -> list[str]:
     """Create the reminder's notifications that do not exist yet; return the ids of those
     still to be sent (email and webhook; in-app ones are delivered by this commit)."""
-    prefs = preferences_for(uow.session, event.user_id)
+    return on_reminders_due([event], uow)[0]
+
+
+def on_reminders_due(events: list[Event], uow: UnitOfWork) -> list[list[str]]:
+    """`on_reminder_due` for many events (a bulk delivery): their users' preferences in one
+    query, their notifications in one statement."""
+    users = {event.user_id for event in events}
+    stored = uow.session.scalars(select(Preferences).where(Preferences.user_id.in_(users)))
+    prefs = {p.user_id: p for p in stored}
     now = utcnow()
-    pending: list[str] = []
-    for channel in prefs.channels:
-        notification = _new(event, channel, prefs, now)
-        if not insert_new(uow.session, Notification, **_columns(notification)):
-            continue  # this reminder already reached (or is reaching) this channel
-        if notification.status == SENT:
-            uow.emit(outcome_event(notification), Topic.NOTIFICATIONS)
-        else:
-            pending.append(notification.id)
-    return pending
+    made = []
+    for event in events:
+        chosen = prefs.get(event.user_id) or _default(event.user_id)
+        made.append([_new(event, channel, chosen, now) for channel in chosen.channels])
+    rows = [_columns(notification) for group in made for notification in group]
+    # a notification that exists already is skipped: this reminder already reached (or
+    # is reaching) that channel
+    inserted = insert_new_many(uow.session, Notification, rows, "id")
+    results: list[list[str]] = []
+    for group in made:
+        pending = []
+        for notification in (n for n in group if n.id in inserted):
+            if notification.status == SENT:
+                uow.emit(outcome_event(notification), Topic.NOTIFICATIONS)
+            else:
+                pending.append(notification.id)
+        results.append(pending)
+    return results
 
 
 def mark_read(cmd: MarkRead, uow: UnitOfWork) -> Notification:
@@ -90,9 +106,10 @@ def set_preferences(cmd: SetPreferences, uow: UnitOfWork) -> Preferences:
 
 def preferences_for(session: Session, user_id: str) -> Preferences:
     """The user's stored choice, or in-app only."""
-    stored = session.get(Preferences, user_id)
-    if stored is not None:
-        return stored
+    return session.get(Preferences, user_id) or _default(user_id)
+
+
+def _default(user_id: str) -> Preferences:
     return Preferences(user_id=user_id, channels=list(DEFAULT_CHANNELS))
 
 

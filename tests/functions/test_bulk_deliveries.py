@@ -209,3 +209,34 @@ def test_notify_sends_each_reminder_of_a_batch(function_app: Callable[[str], Fla
     assert statuses_of(deliver.bulk(*reminders)) == ["SUCCESS", "SUCCESS"]
     sent = [n for n in rows(notify, Notification, Notification.created_at) if n.status == "sent"]
     assert len(sent) == 2
+
+
+def test_notify_takes_as_many_statements_for_40_reminders_as_for_3(
+    function_app: Callable[[str], Flask],
+) -> None:
+    """The users' preferences in one query and the notifications in one insert, for the
+    whole batch: not a query and an insert per reminder."""
+    notify = function_app("notify")
+    deliver = Deliverer(notify.test_client(), "/events/reminders", "reminders")
+    counts = []
+    for size in (3, 40):
+        batch = [event_data("reminder_due", task_id=f"task-{size}-{n}") for n in range(size)]
+        with statements(context_of(notify).engine) as seen:
+            assert statuses_of(deliver.bulk(*batch)) == ["SUCCESS"] * size
+        counts.append(len(seen))
+    sent = [n for n in rows(notify, Notification, Notification.created_at) if n.status == "sent"]
+    assert len(sent) == 43
+    assert len(outbox(notify)) == 43  # a notification.sent for each
+    assert counts[0] == counts[1], seen
+
+
+def test_a_reminder_twice_in_one_batch_is_notified_once(
+    function_app: Callable[[str], Flask],
+) -> None:
+    notify = function_app("notify")
+    deliver = Deliverer(notify.test_client(), "/events/reminders", "reminders")
+    first = event_data("reminder_due")
+    twin = {**first, "event_id": event_data("reminder_due")["event_id"]}  # fired twice
+    assert statuses_of(deliver.bulk(first, twin)) == ["SUCCESS", "SUCCESS"]
+    assert len(rows(notify, Notification, Notification.created_at)) == 1
+    assert len(outbox(notify)) == 1
