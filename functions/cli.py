@@ -20,11 +20,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="todomesh", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    dev = commands.add_parser("dev", help="serve the whole platform in one process")
+    dev = commands.add_parser("dev", help="serve the whole platform, no services needed")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--data-dir", type=Path, help="SQLite files and the event log")
     dev.add_argument("--threads", type=int, default=64, help="threads serving the HTTP API")
+    dev.add_argument(
+        "--one-process",
+        action="store_true",
+        help="run the consumer functions in the serving process, not in a second one",
+    )
 
     up = commands.add_parser("up", help="every app with its own daprd (needs `task infra`)")
     how = up.add_mutually_exclusive_group(required=True)
@@ -65,7 +70,7 @@ def _dev(args: argparse.Namespace) -> int:
         issuer = settings.token_issuer or public_url(args.host, args.port)
         settings = settings.replace(token_issuer=issuer)
         open_provider(settings)  # its key and issuer record, before the worker starts
-    serve(settings, args.host, args.port, args.threads)
+    serve(settings, args.host, args.port, args.threads, one_process=args.one_process)
     return 0
 
 

@@ -9,7 +9,7 @@ redelivers whatever was in flight.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,13 +113,16 @@ class Broker:
             for sub_key in woken:
                 listener(sub_key)
 
-    def resume(self) -> None:
-        """After a restart, what was in flight is due again at once, as a Kafka consumer
-        resumes from its last committed offset."""
+    def resume(self, subscriptions: Collection[str]) -> None:
+        """After a restart, what was in flight for `subscriptions` (keys) is due again at
+        once, as a Kafka consumer resumes from its last committed offset."""
         with self.sessions.begin() as session:
             session.execute(
                 update(BrokerDelivery)
-                .where(BrokerDelivery.state == PENDING)
+                .where(
+                    BrokerDelivery.state == PENDING,
+                    BrokerDelivery.subscription.in_(list(subscriptions)),
+                )
                 .values(next_attempt_at=utcnow())
             )
 

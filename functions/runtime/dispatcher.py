@@ -49,8 +49,9 @@ MARK_DONE = (
     .values(state=DONE)
 )
 
-# With nothing due, a dispatcher sleeps until woken (the broker, in this process, wakes
-# it on every publish) or until its earliest retry is due; this only bounds the wait.
+# With nothing due, a dispatcher sleeps until woken (the broker wakes it on every publish,
+# made in this process or, over `link.py`, in the other one of `todomesh dev`) or until its
+# earliest retry is due; this only bounds the wait.
 IDLE_SECONDS = 60.0
 
 

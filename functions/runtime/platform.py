@@ -6,6 +6,11 @@ it, delivers to the subscribed routes, and fires the cron bindings. One front
 serves `/api/...`, `/ws/...`, the web page and, unless a real identity provider
 is configured, the built-in one (`/.well-known/...`, `/oauth/...`) on a single
 origin.
+
+`todomesh dev` runs it in two parts (`FRONT` and `CONSUMERS`, see `consumers.py`): the
+consumer functions' deliveries in a second process, so that they do not take the API's
+interpreter. `WHOLE` keeps everything in one process, as the tests that drive the
+platform in-process do.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from prometheus_client import REGISTRY
 from werkzeug.test import Client
 
 from functions.apps import APP_IDS, attach_relay, build_app
 from functions.identity.hosting import builtin_identity, identity_app, open_provider
 from functions.runtime.broker import BrokerPublisher
+from functions.runtime.consumers import CONSUMER_APPS, ConsumerProcess
+from functions.runtime.metrics import Combined
 from functions.runtime.resources import DEFAULT_RESOURCE_DIRS
 from functions.runtime.router import Router
 from functions.runtime.runtime import Runtime
@@ -32,26 +40,48 @@ from functions.shared.settings import Settings
 log = logging.getLogger(__name__)
 
 
+WHOLE, FRONT, CONSUMERS = "whole", "front", "consumers"
+
+
 class Platform:
     def __init__(
         self,
         settings: Settings,
         resource_dirs: Iterable[Path] = DEFAULT_RESOURCE_DIRS,
         app_ids: Iterable[str] = APP_IDS,
+        part: str = WHOLE,
     ) -> None:
         configure_logging(settings.log_level)
         self.settings = settings
+        self.part = part
+        resource_dirs, app_ids = list(resource_dirs), list(app_ids)
+        apart = [a for a in app_ids if a in CONSUMER_APPS] if part != WHOLE else []
         self.apps: dict[str, Flask] = {}
         self.contexts: dict[str, AppContext] = {}
         for app_id in app_ids:
-            self.apps[app_id], self.contexts[app_id] = build_app(app_id, settings)
+            if part == CONSUMERS and app_id not in apart:
+                continue
+            role = {FRONT: "query", CONSUMERS: "consumer"}.get(part) if app_id in apart else None
+            app_settings = settings.replace(role=role) if role else settings
+            self.apps[app_id], self.contexts[app_id] = build_app(app_id, app_settings)
         self.identity: Flask | None = None
-        if builtin_identity(settings):
+        if part != CONSUMERS and builtin_identity(settings):
             self.identity = identity_app(open_provider(settings))
-        self.runtime = Runtime(settings, resource_dirs, self.apps)
+        # the apps this process delivers to; the others' subscriptions still get their
+        # share of each publish, and the other process is woken for them
+        delivered = [a for a in app_ids if (a in apart) == (part == CONSUMERS)]
+        self.runtime = Runtime(
+            settings, resource_dirs, self.apps, delivered, all_apps=app_ids, prune=part != CONSUMERS
+        )
         publisher = BrokerPublisher(self.runtime.broker, settings.pubsub_name)
         for ctx in self.contexts.values():
             attach_relay(ctx, publisher)
+        self.consumers: ConsumerProcess | None = None
+        if part == FRONT and apart:
+            self.consumers = ConsumerProcess(settings, resource_dirs, app_ids)
+            self.consumers.on_key = self.runtime.wake
+            self.runtime.peer = self.consumers.send
+        self.metrics: Any = Combined(self.consumers.metrics) if self.consumers else REGISTRY
         self.wsgi = Router(self)
 
     @property
@@ -62,7 +92,11 @@ class Platform:
         for ctx in self.contexts.values():
             ctx.start()
         self.runtime.start()
-        log.info("platform started", extra={"data_dir": str(self.settings.data_dir)})
+        if self.consumers is not None:
+            self.consumers.start()
+        log.info(
+            "platform started", extra={"data_dir": str(self.settings.data_dir), "part": self.part}
+        )
 
     def goodbye(self) -> None:
         """First step of a shutdown: let apps close long-lived connections (hub: 1001)."""
@@ -71,6 +105,8 @@ class Platform:
 
     def stop(self) -> None:
         self.goodbye()
+        if self.consumers is not None:
+            self.consumers.stop()
         self.runtime.stop()
         for ctx in self.contexts.values():
             ctx.stop()
@@ -84,4 +120,8 @@ class Platform:
             response = Client(app).get("/ready")
             report[app_id] = json.loads(response.get_data() or b"{}")
             ok = ok and response.status_code == 200
+        if self.consumers is not None:  # their query halves answered above
+            consumers_ready = self.consumers.ready
+            report["consumers"] = {"status": "ready" if consumers_ready else "starting"}
+            ok = ok and consumers_ready
         return ok, report

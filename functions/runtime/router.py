@@ -63,7 +63,7 @@ class Router:
             return _reply(start_response, 503, body)
         if path == "/metrics":
             start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
-            return [generate_latest()]
+            return [generate_latest(self.platform.metrics)]
         if path.startswith(SIDECAR_ONLY):
             return _reply(start_response, 404, problem_body(404, "Not Found", None, path))
         if path.startswith(IDENTITY_PATHS) and self.platform.identity is not None:

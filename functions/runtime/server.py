@@ -1,4 +1,5 @@
-"""Serve the embedded platform with gunicorn: one uvicorn worker, one origin.
+"""Serve the embedded platform with gunicorn: one uvicorn worker, one origin, and the
+consumer functions in a second process the worker supervises (`consumers.py`).
 
 The platform is built in the worker (nothing is created before the fork) behind
 the same ASGI front as each app in the other modes: WebSockets on the event
@@ -17,7 +18,7 @@ from gunicorn.app.base import BaseApplication
 from functions.identity.cli import DEMO_TTL_SECONDS, DEMO_USER
 from functions.identity.hosting import builtin_identity
 from functions.identity.tokens import mint_token
-from functions.runtime.platform import Platform
+from functions.runtime.platform import FRONT, WHOLE, Platform
 from functions.serving import worker_class
 from functions.shared.asgi import AsgiParts, front
 from functions.shared.settings import Settings
@@ -26,8 +27,11 @@ GRACEFUL_TIMEOUT = 10
 
 
 class PlatformServer(BaseApplication):
-    def __init__(self, settings: Settings, host: str, port: int, threads: int) -> None:
+    def __init__(
+        self, settings: Settings, host: str, port: int, threads: int, part: str = FRONT
+    ) -> None:
         self.settings, self.host, self.port, self.threads = settings, host, port, threads
+        self.part = part
         self.platform: Platform | None = None
         super().__init__()
 
@@ -46,7 +50,7 @@ class PlatformServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        platform = self.platform = Platform(self.settings)
+        platform = self.platform = Platform(self.settings, part=self.part)
         parts = [ctx.find(AsgiParts) for ctx in platform.contexts.values()]
         return front(
             platform.wsgi,
@@ -70,5 +74,13 @@ class PlatformServer(BaseApplication):
         print("\n".join([*lines, "Press Ctrl-C to stop."]), file=sys.stderr, flush=True)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, threads: int = 64) -> None:
-    PlatformServer(settings, host, port, threads).run()
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    threads: int = 64,
+    one_process: bool = False,
+) -> None:
+    """Serve until stopped: the consumer functions in a second process (see
+    `consumers.py`), or with `one_process` every app in this one."""
+    PlatformServer(settings, host, port, threads, WHOLE if one_process else FRONT).run()

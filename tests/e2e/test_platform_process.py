@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import signal
 
+import psutil
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.platform import PlatformProcess, audit_types
+from tests.support.platform import (
+    PlatformProcess,
+    audit_types,
+    consumer_process,
+    events_handled,
+    gone,
+)
+from tests.support.stories import ok
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +36,9 @@ def test_the_run_command_serves_api_page_and_probes_on_one_origin(platform) -> N
     page = requests.get(f"{platform.url}/", timeout=5)
     assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
     ready = requests.get(f"{platform.url}/ready", timeout=5).json()
-    assert set(ready["apps"]) == {"todo", "hub", "audit", "recurring", "notify"}
+    # the consumer functions' deliveries run in a second process: ready once it is
+    assert set(ready["apps"]) == {"todo", "hub", "audit", "recurring", "notify", "consumers"}
+    assert ready["apps"]["consumers"] == {"status": "ready"}
     assert "todomesh_http_requests_total" in requests.get(f"{platform.url}/metrics").text
     assert requests.get(f"{platform.url}/openapi.json").json()["openapi"].startswith("3.1")
     for sidecar_only in ("/events/task-updates", "/reminder-sweep", "/job/reminder-x"):
@@ -59,8 +70,80 @@ def test_a_crash_between_commit_and_publish_loses_and_duplicates_nothing(
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_the_server_stops_cleanly_on_a_signal(platform: PlatformProcess, sig: int) -> None:
+    consumers = consumer_process(platform)
     platform.api("alice").post("/api/tasks", json={"title": "Before stopping"})
     platform.process.stop(sig, timeout=15)
     log = platform.process.log_text()
     assert "platform stopped" in log
     assert "SIGKILL" not in log
+    assert "did not stop in time" not in log  # the consumer process stopped when asked
+    assert gone(consumers)
+
+
+def test_the_consumer_functions_run_in_a_second_process_started_again_if_it_dies(
+    platform: PlatformProcess,
+) -> None:
+    first = consumer_process(platform)
+    first.kill()
+    first.wait(10)
+    # kept in the log meanwhile, and delivered by the consumer process started in its place
+    task = ok(platform.api("alice").post("/api/tasks", json={"title": "While it was down"}), 201)
+    wait_for(
+        lambda: audit_types(platform, "alice", task["id"]),
+        "the creation in the audit trail",
+        until=lambda types: types == ["task.created"],
+        timeout=30,
+    )
+    assert consumer_process(platform).pid != first.pid
+    assert "the consumer process exited; starting it again" in platform.process.log_text()
+    wait_for(
+        lambda: requests.get(f"{platform.url}/ready", timeout=5).json()["apps"]["consumers"],
+        "the consumer process ready again",
+        until=lambda answer: answer == {"status": "ready"},
+    )
+
+
+def test_metrics_show_both_processes_without_a_family_twice(platform: PlatformProcess) -> None:
+    ok(platform.api("alice").post("/api/tasks", json={"title": "Counted"}), 201)
+    for app in ("audit", "hub"):  # handled in the consumer process, and in the server
+        wait_for(
+            lambda app=app: events_handled(platform, app, "task.created"),
+            f"{app} to count the creation",
+            until=lambda n: n == 1,
+        )
+    text = requests.get(f"{platform.url}/metrics", timeout=5).text
+    names = [family.name for family in text_string_to_metric_families(text)]
+    assert len(names) == len(set(names))
+    assert 'process_resident_memory_bytes{process="consumers"}' in text
+    assert 'app="audit",outcome="processed",process="consumers"' in text
+
+
+def test_the_consumer_process_ends_with_a_server_that_was_killed(
+    stopped_platform: PlatformProcess,
+) -> None:
+    stopped_platform.start()
+    consumers = consumer_process(stopped_platform)
+    assert stopped_platform.process.pid is not None
+    server = psutil.Process(stopped_platform.process.pid)
+    for process in [server, *server.children()]:  # not the consumer process: a grandchild
+        process.kill()
+    wait_for(lambda: gone(consumers), "the consumer process to end with its server", timeout=30)
+
+
+def test_one_process_keeps_every_app_in_the_server(tmp_path) -> None:
+    server = PlatformProcess(tmp_path / "data", args=("--one-process",)).start()
+    try:
+        assert server.process.pid is not None
+        descendants = psutil.Process(server.process.pid).children(recursive=True)
+        assert not [p for p in descendants if "functions.runtime.consumers" in p.cmdline()]
+        ready = requests.get(f"{server.url}/ready", timeout=5).json()
+        assert set(ready["apps"]) == {"todo", "hub", "audit", "recurring", "notify"}
+        task = ok(server.api("alice").post("/api/tasks", json={"title": "All in one"}), 201)
+        wait_for(
+            lambda: audit_types(server, "alice", task["id"]),
+            "the creation in the audit trail",
+            until=lambda types: types == ["task.created"],
+        )
+    finally:
+        server.stop()
+        server.close_sessions()

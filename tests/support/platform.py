@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 
 from functions.identity import mint_token
@@ -25,7 +26,12 @@ class PlatformProcess:
     sessions `api()` hands out are closed by `close_sessions()` (the fixtures call it)."""
 
     def __init__(
-        self, data_dir: Path, *, env: dict[str, str] | None = None, threads: int = 64
+        self,
+        data_dir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        threads: int = 64,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
@@ -46,6 +52,7 @@ class PlatformProcess:
             str(data_dir),
             "--threads",
             str(threads),
+            *args,
         ]
         self.process = ManagedProcess(argv, log_file=data_dir.parent / "platform.log", env=self.env)
         self.sessions: dict[str, UserSession] = {}
@@ -140,3 +147,19 @@ def events_handled(platform: PlatformProcess, app: str, event_type: str) -> int:
         for m in _METRIC.finditer(text)
         if wanted <= set(m["labels"].split(","))
     )
+
+
+def consumer_process(platform: PlatformProcess) -> psutil.Process:
+    """The consumer process `todomesh dev` runs beside its server (exactly one)."""
+    assert platform.process.pid is not None, "todomesh dev is not running"
+    descendants = psutil.Process(platform.process.pid).children(recursive=True)
+    [found] = [p for p in descendants if "functions.runtime.consumers" in p.cmdline()]
+    return found
+
+
+def gone(process: psutil.Process) -> bool:
+    """Exited (a zombie left for a parent that does not reap it counts as exited)."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True

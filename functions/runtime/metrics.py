@@ -1,0 +1,112 @@
+"""One `/metrics` for both processes of `todomesh dev`.
+
+The consumer process answers a request for its exposition text over a socket pair of
+its own (`MetricsAnswer`). The serving process merges those families into its own
+(`Combined`); the consumer process's samples carry `process="consumers"`, so no
+series of one process shadows the other's (their `process_*` metrics included).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import struct
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from prometheus_client import REGISTRY, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
+
+log = logging.getLogger(__name__)
+LENGTH = struct.Struct("!I")
+ASK = b"?"
+ANSWER_SECONDS = 5.0
+CONSUMERS_LABEL = ("process", "consumers")
+CREATED, WITH_CREATED = "_created", ("counter", "histogram", "summary")
+
+
+class MetricsAnswer:
+    """The consumer process's side: a thread that answers each request with its metrics."""
+
+    def __init__(self, sock: socket.socket, registry: Any = REGISTRY) -> None:
+        self.sock = sock
+        self.registry = registry
+        self._thread = threading.Thread(target=self._answer, name="metrics", daemon=True)
+
+    def start(self) -> MetricsAnswer:
+        self._thread.start()
+        return self
+
+    def _answer(self) -> None:
+        with self.sock:
+            try:
+                while self.sock.recv(1) == ASK:
+                    text = generate_latest(self.registry)
+                    self.sock.sendall(LENGTH.pack(len(text)) + text)
+            except OSError:
+                pass  # the serving process is gone
+
+
+class MetricsQuestion:
+    """The serving process's side: the consumer process's metrics, or None if it cannot
+    answer now (it is starting again, say)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.sock.settimeout(ANSWER_SECONDS)
+        self._lock = threading.Lock()
+
+    def ask(self) -> bytes | None:
+        with self._lock:
+            try:
+                self.sock.sendall(ASK)
+                (size,) = LENGTH.unpack(self._exactly(LENGTH.size))
+                return self._exactly(size)
+            except (OSError, struct.error) as exc:
+                log.warning("no metrics from the consumer process", extra={"error": str(exc)})
+                return None
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def _exactly(self, size: int) -> bytes:
+        data = bytearray()
+        while len(data) < size:
+            chunk = self.sock.recv(size - len(data))
+            if not chunk:
+                raise OSError("the consumer process closed its metrics socket")
+            data += chunk
+        return bytes(data)
+
+
+class Combined:
+    """A registry for `generate_latest`: `registry`'s families, with the samples of
+    `fetch()` (the other process's exposition text) merged in."""
+
+    def __init__(self, fetch: Callable[[], bytes | None], registry: Any = REGISTRY) -> None:
+        self.fetch = fetch
+        self.registry = registry
+
+    def collect(self) -> Iterable[Metric]:
+        families = {family.name: family for family in self.registry.collect()}
+        text = self.fetch()
+        for family in text_string_to_metric_families(text.decode() if text else ""):
+            samples = [
+                s._replace(labels=dict([*s.labels.items(), CONSUMERS_LABEL]))
+                for s in family.samples
+            ]
+            name = family.name
+            # the text gives a counter's (or histogram's) `_created` samples a gauge
+            # family of their own: they go back to their metric's
+            owner = families.get(name.removesuffix(CREATED))
+            if family.type == "gauge" and name.endswith(CREATED) and owner is not None:
+                name = owner.name if owner.type in WITH_CREATED else name
+            ours = families.get(name)
+            if ours is None:
+                family.samples = samples
+                families[name] = family
+            else:
+                ours.samples = [*ours.samples, *samples]
+        return list(families.values())

@@ -1,0 +1,121 @@
+"""The wake-ups and the metrics between `todomesh dev`'s two processes (over socket pairs,
+here within one process)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from functions.runtime.consumers import sole_instance
+from functions.runtime.link import READY, PeerLink
+from functions.runtime.metrics import Combined, MetricsAnswer, MetricsQuestion
+from tests.support.waiting import wait_for
+
+
+class Keys:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.closed = threading.Event()
+
+
+@pytest.fixture
+def links() -> Iterator[tuple[PeerLink, Keys, PeerLink, Keys]]:
+    a_sock, b_sock = socket.socketpair()
+    a_keys, b_keys = Keys(), Keys()
+    a = PeerLink(a_sock, a_keys.seen.append, a_keys.closed.set).start()
+    b = PeerLink(b_sock, b_keys.seen.append, b_keys.closed.set).start()
+    yield a, a_keys, b, b_keys
+    a.close()
+    b.close()
+
+
+def test_keys_cross_both_ways_and_ready_is_said_once(links) -> None:
+    a, a_keys, b, b_keys = links
+    a.send("audit/audit-task-events")
+    b.send("hub/hub-task-updates")
+    wait_for(lambda: b_keys.seen, "a key at b", until=lambda s: s == ["audit/audit-task-events"])
+    wait_for(lambda: a_keys.seen, "a key at a", until=lambda s: s == ["hub/hub-task-updates"])
+    assert not a.ready.is_set()
+    b.send(READY)
+    assert a.ready.wait(5)
+    assert a_keys.seen == ["hub/hub-task-updates"]  # READY is no key
+
+
+def test_the_other_side_closing_is_seen_and_ends_ready(links) -> None:
+    a, a_keys, b, b_keys = links
+    b.send(READY)
+    assert a.ready.wait(5)
+    b.close()
+    assert a_keys.closed.wait(5)
+    assert not a.ready.is_set()
+    assert not b_keys.closed.is_set()  # who closes is not told
+    a.send("after the end")  # no error: a hint to no one
+
+
+def test_a_sender_never_blocks_on_a_peer_that_does_not_read() -> None:
+    a_sock, b_sock = socket.socketpair()
+    a = PeerLink(a_sock, lambda _key: None).start()
+    try:
+        for n in range(200_000):  # far more than a socket buffer holds
+            a.send(f"key-{n % 7}")  # a waiting key waits once
+    finally:
+        b_sock.close()
+        a.close()
+
+
+def test_the_consumer_process_metrics_merge_into_the_servers() -> None:
+    theirs = CollectorRegistry()
+    Counter("todomesh_demo", "demo", ["app"], registry=theirs).labels("audit").inc(3)
+    ours = CollectorRegistry()
+    Counter("todomesh_demo", "demo", ["app"], registry=ours).labels("hub").inc()
+    asking, answering = socket.socketpair()
+    MetricsAnswer(answering, theirs).start()
+    question = MetricsQuestion(asking)
+    try:
+        merged = Combined(question.ask, ours)
+        families = list(text_string_to_metric_families(generate_latest(merged).decode()))
+    finally:
+        question.close()
+    [demo] = [f for f in families if f.name == "todomesh_demo"]
+    totals = {
+        tuple(sorted(s.labels.items())): s.value for s in demo.samples if s.name.endswith("_total")
+    }
+    assert totals == {(("app", "hub"),): 1.0, (("app", "audit"), ("process", "consumers")): 3.0}
+    # each family once, a counter's `_created` samples with it
+    assert len({f.name for f in families}) == len(families)
+    [created] = [f for f in families if f.name == "todomesh_demo_created"]
+    assert len(created.samples) == 2
+
+
+def test_a_consumer_process_that_cannot_answer_leaves_the_servers_metrics() -> None:
+    ours = CollectorRegistry()
+    Counter("todomesh_demo", "demo", registry=ours).inc()
+    asking, answering = socket.socketpair()
+    answering.close()
+    question = MetricsQuestion(asking)
+    try:
+        text = generate_latest(Combined(question.ask, ours)).decode()
+    finally:
+        question.close()
+    assert "todomesh_demo_total 1.0" in text
+
+
+def test_one_consumer_process_per_data_directory(tmp_path: Path) -> None:
+    second_holds = threading.Event()
+
+    def second() -> None:
+        with sole_instance(tmp_path):
+            second_holds.set()
+
+    with sole_instance(tmp_path):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        assert not second_holds.wait(0.5)  # it waits for the first to let go
+    assert second_holds.wait(5)
+    waiting.join(5)
