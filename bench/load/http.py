@@ -45,9 +45,16 @@ async def attempted(session: aiohttp.ClientSession, method: str, url: str, **kwa
         return Call(started, time.time(), 0, f"{type(error).__name__}: {error}")
 
 
+# uvicorn closes a connection idle for 5 s (`timeout_keep_alive`); aiohttp would keep it
+# for 15. A request sent on a connection the server is closing at that moment fails with
+# a reset, which is the client's race, not a failed write: idle ones go first.
+KEEPALIVE_SECONDS = 2.0
+
+
 def client_session(connections: int = 0) -> aiohttp.ClientSession:
     timeout = aiohttp.ClientTimeout(total=30)
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections), timeout=timeout)
+    connector = aiohttp.TCPConnector(limit=connections, keepalive_timeout=KEEPALIVE_SECONDS)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout)
 
 
 async def closed_loop(
