@@ -7,9 +7,11 @@ the schema name is translated away, so models and migrations are the same.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import socket
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -121,10 +123,17 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     SQLite admits one writer. Left to itself, a waiting writer sleeps in SQLite's busy
     handler for 1, 2, 5, 10... ms steps; an in-process lock taken at BEGIN and given
-    back when the connection returns to the pool hands over at once instead. The busy
-    timeout still covers writers in other processes (a migration, say).
+    back when the connection returns to the pool hands over at once instead. Behind it,
+    an exclusive `flock` on `<file>-writer` does the same between processes (the two of
+    `todomesh dev` share the runtime's log): the kernel wakes the next writer, where
+    the busy handler would poll while holding this process's lock. The busy timeout
+    still covers writers that take neither (`sqlite3` from a shell, say).
     """
     writer = threading.RLock()
+    path = engine.url.database
+    shared = open(f"{path}-writer", "a") if path and path != ":memory:" else None  # noqa: SIM115
+    if shared is not None:
+        weakref.finalize(engine, shared.close)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -144,12 +153,16 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         record = conn.connection._connection_record
         if not record.info.get("writer"):
             writer.acquire()
+            if shared is not None:
+                fcntl.flock(shared, fcntl.LOCK_EX)
             record.info["writer"] = True
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     @event.listens_for(engine, "checkin")
     def _checkin(_dbapi_connection: Any, record: Any) -> None:
         if record.info.pop("writer", False):
+            if shared is not None:
+                fcntl.flock(shared, fcntl.LOCK_UN)
             writer.release()
 
 
