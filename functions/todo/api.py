@@ -135,5 +135,5 @@ def fire_reminders(name: str | None = None) -> Response:
     if task_id is not None and not reminders.has_due_reminder(ctx, task_id):
         return jsonify(fired=0)
     with ctx.unit_of_work() as uow:
-        fired = reminders.fire_due_reminders(uow)
+        fired = reminders.fire_due_reminders(uow, first=task_id)
     return jsonify(fired=fired)

@@ -31,13 +31,19 @@ SWEEP_LIMIT = 500
 TASKS = Task.__table__
 
 
-def fire_due_reminders(uow: UnitOfWork, now: datetime | None = None) -> int:
-    """Fire every due, unfired reminder (at most `SWEEP_LIMIT`); return how many fired."""
+def fire_due_reminders(
+    uow: UnitOfWork, now: datetime | None = None, first: str | None = None
+) -> int:
+    """Fire every due, unfired reminder (at most `SWEEP_LIMIT`: task `first`'s, if due,
+    before the oldest); return how many fired."""
     now = now or utcnow()
+    order = (
+        [Task.reminder_time] if first is None else [(Task.id == first).desc(), Task.reminder_time]
+    )
     statement = (
         select(Task)
         .where(*_due(now))
-        .order_by(Task.reminder_time)
+        .order_by(*order)
         .limit(SWEEP_LIMIT)
         .with_for_update(skip_locked=True)
     )

@@ -10,6 +10,7 @@ import pytest
 
 from functions.runtime.delivery import bulk_body
 from functions.shared.wiring import context
+from functions.todo import reminders
 from functions.todo.reminders import ReminderTimer
 from tests.support.api import Api, types_on
 from tests.support.waiting import wait_for
@@ -118,6 +119,16 @@ def test_job_callback_fires_its_reminder_and_every_other_due(alice: Api, outbox)
     fired = [k for _, k, e in outbox() if e["type"] == "reminder.due"]
     assert sorted(fired) == sorted([one["id"], other["id"]])
     assert later["id"] not in fired
+
+
+def test_a_job_callback_fires_its_own_reminder_first_when_many_are_due(
+    alice: Api, outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reminders, "SWEEP_LIMIT", 1)  # more due than one transaction takes
+    alice.create(title="older", reminder_time=_in(-5))
+    own = alice.create(title="own", reminder_time=_in(-1))
+    assert alice.client.post(f"/job/reminder-{own['id']}").get_json() == {"fired": 1}
+    assert [k for _, k, e in outbox() if e["type"] == "reminder.due"] == [own["id"]]
 
 
 def _instance_event(root: dict, event_id: str) -> dict:
