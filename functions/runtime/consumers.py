@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import functions
 from functions.runtime.link import READY, PeerLink
@@ -45,7 +46,10 @@ from functions.shared.settings import Settings
 log = logging.getLogger(__name__)
 CONSUMER_APPS = ("audit", "recurring", "notify")  # the functions: a query half and this
 FIRST_BACKOFF, MAX_BACKOFF = 1.0, 30.0
-STOP_SECONDS = 15.0  # a dispatcher finishes its batch, a relay its publish
+# A dispatcher finishes its batch, a relay its publish; within gunicorn's graceful
+# timeout (server.py), with the server's own loops stopping meanwhile.
+STOP_SECONDS = 5.0
+LOCK_RETRY_SECONDS = 0.5  # only while an old consumer process still holds the lock
 
 
 class ConsumerProcess:
@@ -63,6 +67,7 @@ class ConsumerProcess:
         self._metrics: MetricsQuestion | None = None
         self.restarts = 0
         self._stopping = threading.Event()
+        self._lock = threading.Lock()  # a spawn and a stop never interleave
         self._watcher: threading.Thread | None = None
 
     @property
@@ -73,46 +78,67 @@ class ConsumerProcess:
         if self.link is not None:
             self.link.send(key)
 
-    def start(self) -> None:
-        self._stopping.clear()
-        self._spawn()
-        self._watcher = threading.Thread(target=self._watch, name="consumers-watch", daemon=True)
-        self._watcher.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        process = self.process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                log.warning("the consumer process did not stop in time; killing it")
-                process.kill()
-                process.wait()
-        if self._watcher is not None:
-            self._watcher.join(5)
-        self._close_channels()
-
     def metrics(self) -> bytes | None:
         """The child's metrics (exposition text), None while it cannot answer."""
         return self._metrics.ask() if self._metrics is not None else None
 
-    def _spawn(self) -> None:
-        (ours, theirs), (asking, answering) = socket.socketpair(), socket.socketpair()
-        fds = [theirs.fileno(), answering.fileno()]
-        env = {**os.environ, "PYTHONPATH": _python_path()}
-        argv = [sys.executable, "-m", __name__, *map(str, fds)]
-        with theirs, answering:
-            process = subprocess.Popen(argv, stdin=subprocess.PIPE, pass_fds=fds, env=env)
-        assert process.stdin is not None
-        with process.stdin:
-            pickle.dump((self.settings, self.resource_dirs, self.app_ids), process.stdin)
+    def start(self) -> None:
+        self._stopping.clear()
+        self._watcher = threading.Thread(target=self._watch, name="consumers-watch", daemon=True)
+        self._watcher.start()
+
+    def terminate(self) -> None:
+        """First step of a stop: ask the child to stop (it finishes what it delivers while
+        the server stops its own loops); no restart from here on."""
+        with self._lock:
+            self._stopping.set()
+            if self.process is not None and self.process.poll() is None:
+                self.process.terminate()
+
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
+        """Wait up to `timeout` for the child to end (then kill it), and close the channels."""
+        self.terminate()
+        if self.process is not None:
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("the consumer process did not stop in time; killing it")
+                self.process.kill()
+                self.process.wait()
+        if self._watcher is not None:
+            self._watcher.join(5)
         self._close_channels()
-        self.link = PeerLink(ours, self.on_key).start()
-        self._metrics = MetricsQuestion(asking)
-        self.process = process
+
+    def _spawn(self) -> subprocess.Popen[bytes] | None:
+        """Start a child, unless stopping; None if it could not start."""
+        with self._lock:
+            if self._stopping.is_set():
+                return None
+            (ours, theirs), (asking, answering) = socket.socketpair(), socket.socketpair()
+            fds = [theirs.fileno(), answering.fileno()]
+            env = {**os.environ, "PYTHONPATH": _python_path()}
+            argv = [sys.executable, "-m", __name__, *map(str, fds)]
+            try:
+                with theirs, answering:
+                    # its own session: a Ctrl-C to the terminal's process group, or a stop
+                    # signal to the server's, reaches the server, which stops it in order
+                    process = subprocess.Popen(
+                        argv, stdin=subprocess.PIPE, pass_fds=fds, env=env, start_new_session=True
+                    )
+                assert process.stdin is not None
+                with process.stdin:
+                    pickle.dump((self.settings, self.resource_dirs, self.app_ids), process.stdin)
+            except (OSError, pickle.PicklingError) as exc:
+                log.error("the consumer process did not start", extra={"error": str(exc)})
+                ours.close()
+                asking.close()
+                return None
+            self._close_channels()
+            self.link = PeerLink(ours, self.on_key).start()
+            self._metrics = MetricsQuestion(asking)
+            self.process = process
         log.info("consumer process started", extra={"pid": process.pid})
+        return process
 
     def _close_channels(self) -> None:
         if self.link is not None:
@@ -122,9 +148,10 @@ class ConsumerProcess:
 
     def _watch(self) -> None:
         backoff = FIRST_BACKOFF
-        while self.process is not None:
+        while not self._stopping.is_set():
             started = time.monotonic()
-            returncode = self.process.wait()
+            process = self._spawn()
+            returncode = process.wait() if process is not None else None
             if self._stopping.is_set():
                 return
             if time.monotonic() - started > MAX_BACKOFF:
@@ -137,7 +164,6 @@ class ConsumerProcess:
                 return
             backoff = min(MAX_BACKOFF, backoff * 2)
             self.restarts += 1
-            self._spawn()
 
 
 def _python_path() -> str:
@@ -147,34 +173,53 @@ def _python_path() -> str:
 
 
 @contextmanager
-def sole_instance(data_dir: Path) -> Iterator[None]:
-    """Hold `<data_dir>/consumers.lock` (waiting for it): one consumer process per data
-    directory. The kernel lets go of it when the holder exits, however it exits."""
+def sole_instance(data_dir: Path, give_up: threading.Event | None = None) -> Iterator[bool]:
+    """Hold `<data_dir>/consumers.lock`: one consumer process per data directory. Yields
+    True once it holds it, or False if `give_up` was set while it waited (for a consumer
+    process that is still stopping). The kernel lets go of it when the holder exits,
+    however it exits."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    waiting = give_up or threading.Event()
     with open(data_dir / "consumers.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+        while not (held := _try_lock(lock)) and not waiting.wait(LOCK_RETRY_SECONDS):
+            pass
+        yield held
+
+
+def _try_lock(lock: IO[str]) -> bool:
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def main(argv: list[str]) -> int:
-    from functions.runtime.platform import CONSUMERS, Platform
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops us, in order
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+    from functions.runtime.platform import CONSUMERS, Platform
+
     settings, resource_dirs, app_ids = pickle.load(sys.stdin.buffer)
     sock, metrics = (socket.socket(fileno=int(fd)) for fd in argv)
-    with sole_instance(settings.data_dir):
-        MetricsAnswer(metrics).start()
-        platform = Platform(settings, resource_dirs, app_ids, part=CONSUMERS)
-        link = PeerLink(sock, platform.runtime.wake, on_close=done.set)
-        platform.runtime.peer = link.send
-        link.start()
-        platform.start()
-        link.send(READY)
-        done.wait()
-        platform.stop()
-        link.close()
+    MetricsAnswer(metrics).start()
+    platform: Platform | None = None
+
+    def wake(key: str) -> None:  # before the platform exists, its first read covers it
+        if platform is not None:
+            platform.runtime.wake(key)
+
+    # the link's end stops us, even while we wait for the lock
+    link = PeerLink(sock, wake, on_close=done.set).start()
+    with sole_instance(settings.data_dir, done) as held:
+        if held:
+            platform = Platform(settings, resource_dirs, app_ids, part=CONSUMERS)
+            platform.runtime.peer = link.send
+            platform.start()
+            link.send(READY)
+            done.wait()
+            platform.stop()
+    link.close()
     return 0
 
 

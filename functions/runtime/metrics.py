@@ -60,12 +60,15 @@ class MetricsQuestion:
 
     def ask(self) -> bytes | None:
         with self._lock:
+            if self.sock.fileno() < 0:
+                return None
             try:
                 self.sock.sendall(ASK)
                 (size,) = LENGTH.unpack(self._exactly(LENGTH.size))
                 return self._exactly(size)
-            except (OSError, struct.error) as exc:
+            except OSError as exc:  # a timeout too: a late answer would be read as the next
                 log.warning("no metrics from the consumer process", extra={"error": str(exc)})
+                self.sock.close()  # until it is started again
                 return None
 
     def close(self) -> None:
@@ -91,8 +94,7 @@ class Combined:
 
     def collect(self) -> Iterable[Metric]:
         families = {family.name: family for family in self.registry.collect()}
-        text = self.fetch()
-        for family in text_string_to_metric_families(text.decode() if text else ""):
+        for family in self._theirs():
             samples = [
                 s._replace(labels=dict([*s.labels.items(), CONSUMERS_LABEL]))
                 for s in family.samples
@@ -110,3 +112,11 @@ class Combined:
             else:
                 ours.samples = [*ours.samples, *samples]
         return list(families.values())
+
+    def _theirs(self) -> list[Metric]:
+        text = self.fetch()
+        try:
+            return list(text_string_to_metric_families(text.decode() if text else ""))
+        except ValueError as exc:
+            log.warning("unreadable metrics from the consumer process", extra={"error": str(exc)})
+            return []

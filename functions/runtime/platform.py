@@ -106,10 +106,12 @@ class Platform:
     def stop(self) -> None:
         self.goodbye()
         if self.consumers is not None:
-            self.consumers.stop()
+            self.consumers.terminate()  # it stops while this process does
         self.runtime.stop()
         for ctx in self.contexts.values():
             ctx.stop()
+        if self.consumers is not None:
+            self.consumers.stop()
         log.info("platform stopped")
 
     def ready(self) -> tuple[bool, dict[str, Any]]:

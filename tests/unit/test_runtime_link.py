@@ -110,12 +110,37 @@ def test_one_consumer_process_per_data_directory(tmp_path: Path) -> None:
     second_holds = threading.Event()
 
     def second() -> None:
-        with sole_instance(tmp_path):
-            second_holds.set()
+        with sole_instance(tmp_path) as held:
+            if held:
+                second_holds.set()
 
-    with sole_instance(tmp_path):
+    with sole_instance(tmp_path) as held:
+        assert held
         waiting = threading.Thread(target=second)
         waiting.start()
-        assert not second_holds.wait(0.5)  # it waits for the first to let go
+        assert not second_holds.wait(1)  # it waits for the first to let go
     assert second_holds.wait(5)
     waiting.join(5)
+
+
+def test_a_consumer_process_gives_up_waiting_when_told(tmp_path: Path) -> None:
+    give_up = threading.Event()
+    with sole_instance(tmp_path):
+        give_up.set()  # its server went away while an old one still held the lock
+        with sole_instance(tmp_path, give_up) as held:
+            assert not held
+
+
+def test_a_late_answer_is_never_read_as_the_next_one() -> None:
+    asking, answering = socket.socketpair()
+    question = MetricsQuestion(asking)
+    question.sock.settimeout(0.2)
+    try:
+        assert question.ask() is None  # no answer in time: the channel is given up,
+        assert answering.recv(1) == b"?"
+        with pytest.raises(OSError):  # so the late answer has no reader
+            answering.sendall(b"\x00\x00\x00\x05late!")
+        assert question.ask() is None  # and no later question reads it
+    finally:
+        question.close()
+        answering.close()
