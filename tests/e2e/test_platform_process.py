@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 
 import psutil
@@ -77,6 +78,20 @@ def test_the_server_stops_cleanly_on_a_signal(platform: PlatformProcess, sig: in
     assert "platform stopped" in log
     assert "SIGKILL" not in log
     assert "did not stop in time" not in log  # the consumer process stopped when asked
+    assert gone(consumers)
+
+
+def test_ctrl_c_in_a_terminal_stops_the_server_and_its_consumer_process_in_order(
+    platform: PlatformProcess,
+) -> None:
+    consumers = consumer_process(platform)
+    assert platform.process.pid is not None
+    os.killpg(platform.process.pid, signal.SIGINT)  # a terminal signals its whole group
+    wait_for(lambda: not platform.process.alive, "the server to stop", timeout=30)
+    log = platform.process.log_text()
+    assert "platform stopped" in log
+    assert "did not stop in time" not in log
+    assert "starting it again" not in log
     assert gone(consumers)
 
 
