@@ -11,9 +11,10 @@ workers, in a child process it supervises (`ConsumerProcess`):
   is shared, and a `PeerLink` over a socket pair carries the wake-ups across;
 - the child's dispatchers run only once it holds `<data-dir>/consumers.lock`, so a
   child left from a server that was killed can never deliver beside a new one;
-- the child ignores Ctrl-C (the terminal signals the whole process group): the server
-  stops it in order, with SIGTERM, after the WebSockets were closed. It also stops when
-  the link ends, so it never outlives a server that was killed;
+- the child runs in a session of its own and ignores SIGINT: a Ctrl-C, or a stop signal
+  to the server's process group, reaches the server, which stops it in order (SIGTERM
+  once the WebSockets were closed, then at most 5 s more). It also stops when the link
+  ends, so it never outlives a server that was killed;
 - a child that exits on its own is started again, after 1 s, doubling to 30 s.
 
 `python -m functions.runtime.consumers <link fd> <metrics fd>` is the child; it reads
