@@ -66,7 +66,6 @@ class ConsumerProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.link: PeerLink | None = None
         self._metrics: MetricsQuestion | None = None
-        self.restarts = 0
         self._stopping = threading.Event()
         self._lock = threading.Lock()  # a spawn and a stop never interleave
         self._watcher: threading.Thread | None = None
@@ -164,7 +163,6 @@ class ConsumerProcess:
             if self._stopping.wait(backoff):
                 return
             backoff = min(MAX_BACKOFF, backoff * 2)
-            self.restarts += 1
 
 
 def _python_path() -> str:
