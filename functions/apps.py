@@ -41,9 +41,10 @@ def build_app(target: str, settings: Settings) -> tuple[Flask, AppContext]:
     return app, context(app)
 
 
-def attach_relay(ctx: AppContext, publisher: Publisher) -> None:
-    """Publish the app's outbox with `publisher`, woken by each commit (not in the half of
-    a function that only answers queries: it writes no events)."""
+def attach_relay(ctx: AppContext, publisher: Publisher, *, flush: bool = False) -> None:
+    """Publish the app's outbox with `publisher` (not in the half of a function that only
+    answers queries: it writes no events). Each commit wakes the relay, or with `flush`
+    publishes its events itself before it answers (`OutboxRelay.flush`)."""
     if ctx.outbox is None or not ctx.settings.serves_events:
         return
     settings = ctx.settings
@@ -58,5 +59,5 @@ def attach_relay(ctx: AppContext, publisher: Publisher) -> None:
         failpoint=settings.failpoint,
         readers=ctx.readers,
     )
-    ctx.on_commit.append(lambda _events: relay.wake())
+    ctx.on_commit.append(lambda _events: relay.flush() if flush else relay.wake())
     ctx.workers.insert(0, relay)

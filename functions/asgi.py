@@ -24,7 +24,9 @@ def create_app(target: str | None = None, threads: int | None = None) -> Starlet
     settings = Settings.from_env()
     app, ctx = build_app(target or os.environ.get("FUNCTION_TARGET", ""), settings)
     if settings.mode == "dapr":
-        attach_relay(ctx, DaprClient(settings))
+        # a writer publishes its own events before it answers, as the stack's floor does
+        # (one publish per request through daprd), with the outbox behind it
+        attach_relay(ctx, DaprClient(settings), flush=True)
     parts = [ctx.find(AsgiParts) or AsgiParts()]
     threads = threads or threads_from_env()
     return front(app, parts, start=ctx.start, stop=ctx.stop, threads=threads)

@@ -4,6 +4,12 @@ Rows go out in id order (so in order per task), woken by the commit that wrote
 them, a batch at a time, with exponential back-off while the sidecar or broker
 is down. On PostgreSQL one replica's relay publishes at a time (an advisory
 lock), so several replicas keep the per-task order.
+
+A writer may instead `flush()` in its own thread, right after its commit: its events
+are then on their topics before it answers, as if it had published them itself, and
+the outbox still covers a crash or an outage between the two. One round runs at a
+time (the writers' and the loop's), in id order, so the order per task holds; a
+round publishes every event pending, so writers that commit together share one.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import logging
 import os
 import random
 import signal
+import threading
 import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -34,6 +41,9 @@ from functions.shared.outbox import (
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 RELAY_LOCK_CLASS = 0x70D0  # pg advisory lock (class, crc32(app)): one publishing relay per app
+# A writer waits this long at most for the round before its own (then the loop takes over):
+# the publish timeout bounds a round, but a writer's answer should not wait for all of it.
+FLUSH_WAIT_SECONDS = 1.0
 
 
 class OutboxRelay(Loop):
@@ -61,6 +71,7 @@ class OutboxRelay(Loop):
         self.poll_seconds = poll_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self._failures = 0
+        self._turn = threading.Lock()  # one round at a time: the loop's or a writer's
         self._leader_conn: Any = None
         self._leading = False
         self.failpoint = failpoint
@@ -84,25 +95,61 @@ class OutboxRelay(Loop):
     def stop(self, timeout: float = 5.0) -> None:
         thread = self._thread
         super().stop(timeout)
-        if thread is None or not thread.is_alive():  # else the loop may still be using it
-            self._drop_leadership()
+        # else the loop, or a writer's flush, may still be using it
+        if (thread is None or not thread.is_alive()) and self._turn.acquire(timeout=timeout):
+            try:
+                self._drop_leadership()
+            finally:
+                self._turn.release()
 
     def step(self) -> None:
         try:
             published = self.publish_batch()
         except Exception as exc:  # the loop must survive any outage
-            self._failures += 1
-            delay = self._backoff(self._failures)
-            metrics.OUTBOX_FAILURES.labels(self.app).inc()
-            log.warning(
-                "outbox publish failed; retrying",
-                extra={"app": self.app, "error": str(exc), "retry_in_s": round(delay, 3)},
-            )
-            self.pause(delay)
+            self.pause(self._failed(exc))
             return
         self._failures = 0
         if published < self.batch_size:
             self.idle(self.poll_seconds)
+
+    def flush(self) -> None:
+        """Publish what is pending in the calling thread (a writer, after its commit).
+
+        Left to the loop (woken) while publishing fails, since the loop backs off; while
+        another replica leads; and when the round before ours takes too long. A failure
+        here is the loop's to retry; the writer's commit stands either way."""
+        leads = self._leading or self._dialect != "postgresql"
+        if self.stopping or self._failures or not leads:
+            self.wake()
+            return
+        if not self._turn.acquire(timeout=FLUSH_WAIT_SECONDS):
+            self.wake()
+            return
+        try:
+            published = self._publish_batch()
+        except Exception as exc:  # the write is committed: the outbox has its events
+            self._failed(exc)
+            self.wake()
+            return
+        finally:
+            self._turn.release()
+        if published == self.batch_size:
+            self.wake()  # more may wait
+
+    def _failed(self, exc: Exception) -> float:
+        """Count a failed round; the back-off before the loop's next."""
+        self._failures += 1
+        delay = self._backoff(self._failures)
+        metrics.OUTBOX_FAILURES.labels(self.app).inc()
+        log.warning(
+            "outbox publish failed; retrying",
+            extra={"app": self.app, "error": str(exc), "retry_in_s": round(delay, 3)},
+        )
+        return delay
+
+    @property
+    def _dialect(self) -> str:
+        return str(self.sessions.kw["bind"].dialect.name)
 
     def _backoff(self, failures: int) -> float:
         base = min(self.max_backoff_seconds, 0.05 * 2**failures)
@@ -110,6 +157,10 @@ class OutboxRelay(Loop):
 
     def publish_batch(self) -> int:
         """Publish up to one batch; return how many went out. Raises when publishing fails."""
+        with self._turn:
+            return self._publish_batch()
+
+    def _publish_batch(self) -> int:
         if not self._is_leader():
             return 0
         rows = self._on_outbox(self._pending)
@@ -190,7 +241,7 @@ class OutboxRelay(Loop):
         asking again: every read and settle of the outbox runs on that same connection, so
         the first statement after the session ended fails, and leadership goes with it."""
         engine = self.sessions.kw["bind"]
-        if engine.dialect.name != "postgresql":
+        if self._dialect != "postgresql":
             return True
         if self._leading and self._leader_conn is not None:
             return True

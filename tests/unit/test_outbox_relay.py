@@ -171,6 +171,72 @@ def test_the_loop_backs_off_while_down_and_drains_after(
         relay.stop()
 
 
+def test_a_flushing_writer_publishes_its_events_before_its_unit_of_work_returns(
+    ctx: AppContext, relay_for: RelayFor
+) -> None:
+    publisher = FakePublisher()
+    relay = relay_for(ctx, publisher, poll_seconds=60)  # its loop never runs here
+    assert relay.publish_batch() == 0  # as the loop's first round: on PostgreSQL, leads
+    ctx.on_commit.append(lambda _events: relay.flush())
+    ids = emit(ctx, "t1", "t2")
+    assert [event_id for _, _, event_id in publisher.published] == ids
+    assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 0
+    assert not relay.woken  # nothing left for the loop
+
+
+def test_a_flush_that_fails_leaves_the_events_to_the_loop_and_the_commit_stands(
+    ctx: AppContext, relay_for: RelayFor
+) -> None:
+    publisher = FakePublisher()
+    publisher.down = True
+    relay = relay_for(ctx, publisher, poll_seconds=60, max_backoff_seconds=0.2)
+    assert relay.publish_batch() == 0
+    ctx.on_commit.append(lambda _events: relay.flush())
+    emit(ctx, "t1")  # no exception reaches the writer
+    assert publisher.calls == 1 and relay.woken
+    emit(ctx, "t2")  # while the loop backs off, writers leave publishing to it
+    assert publisher.calls == 1
+    assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 2
+    publisher.down = False
+    relay.start()
+    published = wait_for(
+        lambda: list(publisher.published), "both published", until=lambda p: len(p) >= 2
+    )
+    assert [key for _, key, _ in published] == ["t1", "t2"]
+    emit(ctx, "t3")  # the loop succeeded: writers flush again
+    assert [key for _, key, _ in publisher.published] == ["t1", "t2", "t3"]
+
+
+def test_writers_flushing_at_once_publish_each_event_once_in_commit_order(
+    ctx: AppContext, relay_for: RelayFor
+) -> None:
+    publisher = FakeBatchPublisher()
+    relay = relay_for(ctx, publisher, poll_seconds=60, batch_size=7)
+    assert relay.publish_batch() == 0
+    ctx.on_commit.append(lambda _events: relay.flush())
+    relay.start()  # the loop takes what a round of batch_size leaves
+    keys = ("k0", "k1", "k2")
+    committed: dict[str, list[str]] = {key: [] for key in keys}
+    # a task's writes take turns (its row lock), others' run at once
+    row_locks = {key: threading.Lock() for key in keys}
+
+    def write(n: int) -> None:
+        for i in range(10):
+            key = keys[(n + i) % 3]
+            with row_locks[key]:
+                committed[key].extend(emit(ctx, key))
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    published = wait_for(lambda: list(publisher.published), "all 80", until=lambda p: len(p) >= 80)
+    assert len(published) == 80  # each once
+    for key in keys:
+        assert [event_id for _, k, event_id in published if k == key] == committed[key]
+
+
 def test_lag_reports_count_and_age_of_the_oldest(ctx: AppContext) -> None:
     emit(ctx, "t1")
     with ctx.sessions.begin() as session:  # the first event has waited a minute
@@ -213,6 +279,19 @@ def pg_ctx(fresh_database: str, tmp_path: Path) -> Iterator[AppContext]:
     context = build(Settings(data_dir=tmp_path, database_url=fresh_database))
     yield context
     context.stop()
+
+
+def test_on_postgresql_a_writer_of_a_replica_that_does_not_lead_leaves_it_to_the_leader(
+    pg_ctx: AppContext, relay_for: RelayFor
+) -> None:
+    leader, standby = FakePublisher(), FakePublisher()
+    leading, standing_by = relay_for(pg_ctx, leader), relay_for(pg_ctx, standby)
+    assert leading.publish_batch() == 0  # takes the app's lock
+    pg_ctx.on_commit.append(lambda _events: standing_by.flush())
+    emit(pg_ctx, "t1")
+    assert standby.calls == 0 and standing_by.woken  # its loop asks for the lock later
+    assert leading.publish_batch() == 1
+    assert [key for _, key, _ in leader.published] == ["t1"]
 
 
 def test_on_postgresql_one_relay_of_an_app_publishes_at_a_time(
