@@ -57,6 +57,14 @@ def emit(ctx: AppContext, *keys: str) -> list[str]:
 RelayFor = Callable[..., OutboxRelay]
 
 
+def keys_published(publisher: FakePublisher, count: int) -> list[str]:
+    """The keys of the first `count` events published, once that many were."""
+    published = wait_for(
+        lambda: list(publisher.published), f"{count} published", until=lambda p: len(p) >= count
+    )
+    return [key for _, key, _ in published]
+
+
 @pytest.fixture
 def relay_for() -> Iterator[RelayFor]:
     """`relay_for(ctx, publisher, **options)`: a relay of the todo app's outbox, stopped
@@ -163,10 +171,7 @@ def test_the_loop_backs_off_while_down_and_drains_after(
         wait_for(lambda: publisher.calls, "three failed rounds", until=lambda n: n >= 3)
         assert publisher.published == []
         publisher.down = False
-        published = wait_for(
-            lambda: list(publisher.published), "both published", until=lambda p: len(p) >= 2
-        )
-        assert [key for _, key, _ in published] == ["t1", "t2"]
+        assert keys_published(publisher, 2) == ["t1", "t2"]
     finally:
         relay.stop()
 
@@ -199,10 +204,7 @@ def test_a_flush_that_fails_leaves_the_events_to_the_loop_and_the_commit_stands(
     assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 2
     publisher.down = False
     relay.start()
-    published = wait_for(
-        lambda: list(publisher.published), "both published", until=lambda p: len(p) >= 2
-    )
-    assert [key for _, key, _ in published] == ["t1", "t2"]
+    assert keys_published(publisher, 2) == ["t1", "t2"]
     emit(ctx, "t3")  # the loop succeeded: writers flush again
     assert [key for _, key, _ in publisher.published] == ["t1", "t2", "t3"]
 
@@ -231,7 +233,8 @@ def test_writers_flushing_at_once_publish_each_event_once_in_commit_order(
         writer.start()
     for writer in writers:
         writer.join()
-    published = wait_for(lambda: list(publisher.published), "all 80", until=lambda p: len(p) >= 80)
+    keys_published(publisher, 80)
+    published = list(publisher.published)
     assert len(published) == 80  # each once
     for key in keys:
         assert [event_id for _, k, event_id in published if k == key] == committed[key]
