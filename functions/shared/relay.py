@@ -126,6 +126,8 @@ class OutboxRelay(Loop):
             self.wake()
             return
         try:
+            if self.stopping:  # stopped while we waited: leadership is let go for good
+                return
             published = self._publish_batch()
         except Exception as exc:  # the write is committed: the outbox has its events
             self._failed(exc)

@@ -189,6 +189,19 @@ def test_a_flushing_writer_publishes_its_events_before_its_unit_of_work_returns(
     assert not relay.woken  # nothing left for the loop
 
 
+def test_a_stopped_relay_publishes_nothing_for_a_late_writer(
+    ctx: AppContext, relay_for: RelayFor
+) -> None:
+    publisher = FakePublisher()
+    relay = relay_for(ctx, publisher, poll_seconds=60)
+    relay.start()
+    relay.stop()  # on PostgreSQL, lets go of the lock for good
+    ctx.on_commit.append(lambda _events: relay.flush())
+    emit(ctx, "t1")
+    assert publisher.calls == 0
+    assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 1  # for the next process
+
+
 def test_a_flush_that_fails_leaves_the_events_to_the_loop_and_the_commit_stands(
     ctx: AppContext, relay_for: RelayFor
 ) -> None:
