@@ -335,7 +335,9 @@ def test_on_postgresql_one_relay_of_an_app_publishes_at_a_time(
             )
         )
     emit(pg_ctx, "t4")
-    with pytest.raises(DBAPIError):
+    # PostgreSQL's goodbye is an error message, or, when the socket closes before pg8000
+    # reads it, a reset that pg8000 does not wrap
+    with pytest.raises((DBAPIError, ConnectionError)):
         second.publish_batch()
     assert third.publish_batch() == 1
     assert second.publish_batch() == 0  # back as a standby
