@@ -72,6 +72,8 @@ class OutboxRelay(Loop):
         self.max_backoff_seconds = max_backoff_seconds
         self._failures = 0
         self._turn = threading.Lock()  # one round at a time: the loop's or a writer's
+        self._rounds = 0  # rounds that read the outbox
+        self._all_out_at = 0  # the last round that read all that waited and published it
         self._leader_conn: Any = None
         self._leading = False
         self.failpoint = failpoint
@@ -122,11 +124,14 @@ class OutboxRelay(Loop):
         if self.stopping or self._failures or not leads:
             self.wake()
             return
+        read_before = self._rounds  # a later round reads after our commit
         if not self._turn.acquire(timeout=FLUSH_WAIT_SECONDS):
             self.wake()
             return
         try:
-            if self.stopping:  # stopped while we waited: leadership is let go for good
+            # stopped while we waited (leadership is let go for good), or a round that
+            # began after our commit published all that waited, ours with it
+            if self.stopping or self._all_out_at > read_before:
                 return
             published = self._publish_batch()
         except Exception as exc:  # the write is committed: the outbox has its events
@@ -166,6 +171,7 @@ class OutboxRelay(Loop):
         if not self._is_leader():
             return 0
         rows = self._on_outbox(self._pending)
+        self._rounds += 1
         done: list[Any] = []
         self._fail_at("relay.before_publish", rows)
         try:
@@ -191,6 +197,7 @@ class OutboxRelay(Loop):
             if len(done) == self.batch_size or len(done) < len(rows):
                 self.refresh_lag()  # more may wait
             else:  # all that waited when the batch was read went out
+                self._all_out_at = self._rounds
                 metrics.OUTBOX_PENDING.labels(self.app).set(0)
                 metrics.OUTBOX_OLDEST.labels(self.app).set(0)
         return len(done)
