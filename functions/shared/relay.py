@@ -124,7 +124,7 @@ class OutboxRelay(Loop):
         if self.stopping or self._failures or not leads:
             self.wake()
             return
-        read_before = self._rounds  # a later round reads after our commit
+        read_before = self._rounds  # a round numbered later reads after our commit
         if not self._turn.acquire(timeout=FLUSH_WAIT_SECONDS):
             self.wake()
             return
@@ -170,8 +170,10 @@ class OutboxRelay(Loop):
     def _publish_batch(self) -> int:
         if not self._is_leader():
             return 0
-        rows = self._on_outbox(self._pending)
+        # numbered before it reads: a writer that saw this number committed before this
+        # round's number was taken, not before its read, so it counts on a later round
         self._rounds += 1
+        rows = self._on_outbox(self._pending)
         done: list[Any] = []
         self._fail_at("relay.before_publish", rows)
         try:
