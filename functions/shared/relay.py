@@ -170,8 +170,8 @@ class OutboxRelay(Loop):
     def _publish_batch(self) -> int:
         if not self._is_leader():
             return 0
-        # numbered before it reads: a writer that saw this number committed before this
-        # round's number was taken, not before its read, so it counts on a later round
+        # numbered before it reads: a writer that read N after its commit counts only on a
+        # round numbered above N, and such a round reads after that commit
         self._rounds += 1
         rows = self._on_outbox(self._pending)
         done: list[Any] = []
