@@ -74,6 +74,7 @@ class OutboxRelay(Loop):
         self._turn = threading.Lock()  # one round at a time: the loop's or a writer's
         self._rounds = 0  # rounds that read the outbox
         self._all_out_at = 0  # the last round that read all that waited and published it
+        self._behind = False  # the last round failed or left more than a batch waiting
         self._leader_conn: Any = None
         self._leading = False
         self.failpoint = failpoint
@@ -108,20 +109,30 @@ class OutboxRelay(Loop):
         try:
             published = self.publish_batch()
         except Exception as exc:  # the loop must survive any outage
-            self.pause(self._failed(exc))
+            self._failures += 1
+            delay = self._backoff(self._failures)
+            self._report_failure(exc, delay)
+            self.pause(delay)
             return
         self._failures = 0
         if published < self.batch_size:
             self.idle(self.poll_seconds)
 
+    @property
+    def caught_up(self) -> bool:
+        """Whether the last round that ended published all that waited (less than a batch)."""
+        return not self._behind
+
     def flush(self) -> None:
         """Publish what is pending in the calling thread (a writer, after its commit).
 
-        Left to the loop (woken) while publishing fails, since the loop backs off; while
-        another replica leads; and when the round before ours takes too long. A failure
-        here is the loop's to retry; the writer's commit stands either way."""
+        Only while the relay is caught up: after a failed round (the loop retries with
+        back-off) or with a backlog (the loop drains it), the writer leaves its events to
+        the loop, as it does while another replica leads or when the round before its own
+        takes more than FLUSH_WAIT_SECONDS. A failure here is the loop's to retry; the
+        writer's commit stands either way."""
         leads = self._leading or self._dialect != "postgresql"
-        if self.stopping or self._failures or not leads:
+        if self.stopping or not self.caught_up or not leads:
             self.wake()
             return
         read_before = self._rounds  # a round numbered later reads after our commit
@@ -129,30 +140,30 @@ class OutboxRelay(Loop):
             self.wake()
             return
         try:
-            # stopped while we waited (leadership is let go for good), or a round that
-            # began after our commit published all that waited, ours with it
-            if self.stopping or self._all_out_at > read_before:
+            # stopped while we waited, or a round that began after our commit published
+            # all that waited, ours with it, or one failed meanwhile
+            if self.stopping or self._all_out_at > read_before or not self.caught_up:
                 return
-            published = self._publish_batch()
+            self._publish_batch()
         except Exception as exc:  # the write is committed: the outbox has its events
-            self._failed(exc)
-            self.wake()
-            return
+            self._report_failure(exc, None)
         finally:
+            if self.stopping:  # a stop that could not wait for this round lets go now
+                self._drop_leadership()
             self._turn.release()
-        if published == self.batch_size:
-            self.wake()  # more may wait
+            if not self.caught_up:
+                self.wake()  # a failure, or more than a batch waited: the loop's turn
 
-    def _failed(self, exc: Exception) -> float:
-        """Count a failed round; the back-off before the loop's next."""
-        self._failures += 1
-        delay = self._backoff(self._failures)
+    def _report_failure(self, exc: Exception, retry_in: float | None) -> None:
         metrics.OUTBOX_FAILURES.labels(self.app).inc()
         log.warning(
             "outbox publish failed; retrying",
-            extra={"app": self.app, "error": str(exc), "retry_in_s": round(delay, 3)},
+            extra={
+                "app": self.app,
+                "error": str(exc),
+                "retry_in_s": round(retry_in, 3) if retry_in is not None else "at once",
+            },
         )
-        return delay
 
     @property
     def _dialect(self) -> str:
@@ -194,15 +205,25 @@ class OutboxRelay(Loop):
                     done.append(row)
             self._fail_at("relay.after_publish", rows)
         finally:
+            self._end_round(rows, done)
+        return len(done)
+
+    def _end_round(self, rows: Sequence[Any], done: Sequence[Any]) -> None:
+        """Mark what went out; note whether the round left the relay caught up."""
+        caught_up = False
+        try:
             if done:
                 self._mark_published(done)
-            if len(done) == self.batch_size or len(done) < len(rows):
-                self.refresh_lag()  # more may wait
-            else:  # all that waited when the batch was read went out
-                self._all_out_at = self._rounds
-                metrics.OUTBOX_PENDING.labels(self.app).set(0)
-                metrics.OUTBOX_OLDEST.labels(self.app).set(0)
-        return len(done)
+            # all that waited when the batch was read went out, and it was all there was
+            caught_up = len(done) == len(rows) and len(rows) < self.batch_size
+        finally:
+            self._behind = not caught_up
+        if caught_up:
+            self._all_out_at = self._rounds
+            metrics.OUTBOX_PENDING.labels(self.app).set(0)
+            metrics.OUTBOX_OLDEST.labels(self.app).set(0)
+        else:
+            self.refresh_lag()  # more may wait
 
     def _pending(self, db: Connection | Session) -> Sequence[Row[Any]]:
         return db.execute(self._read).all()

@@ -79,6 +79,8 @@ class DaprClient:
         for (_, topic), indexes in sorted(rounds.items()):
             ready = [i for i in indexes if (topic, items[i][2]) not in failed]
             missed.update(set(indexes) - set(ready))
+            if not ready:  # every one waits behind a failed event of its task
+                continue
             try:
                 refused = self._publish_bulk(topic, [(i, items[i][1], items[i][2]) for i in ready])
             except SidecarError as exc:

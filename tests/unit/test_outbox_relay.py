@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -114,9 +116,11 @@ class FakeBatchPublisher(FakePublisher):
     def __init__(self) -> None:
         super().__init__()
         self.refuse: set[int] = set()
+        self.seconds = 0.0  # how long the broker takes to acknowledge
 
     def publish_many(self, items: list[tuple[str, dict[str, Any], str]]) -> set[int]:
         self.calls += 1
+        time.sleep(self.seconds)
         refused, self.refuse = self.refuse, set()
         for index, (topic, envelope, key) in enumerate(items):
             if index not in refused:
@@ -218,6 +222,7 @@ def test_a_flush_that_fails_leaves_the_events_to_the_loop_and_the_commit_stands(
     publisher.down = False
     relay.start()
     assert keys_published(publisher, 2) == ["t1", "t2"]
+    wait_for(lambda: relay.caught_up, "the loop's round to settle")
     emit(ctx, "t3")  # the loop succeeded: writers flush again
     assert [key for _, key, _ in publisher.published] == ["t1", "t2", "t3"]
 
@@ -226,10 +231,10 @@ def test_writers_flushing_at_once_publish_each_event_once_in_commit_order(
     ctx: AppContext, relay_for: RelayFor
 ) -> None:
     publisher = FakeBatchPublisher()
-    relay = relay_for(ctx, publisher, poll_seconds=60, batch_size=7)
+    publisher.seconds = 0.005  # writers commit while a round is out
+    relay = relay_for(ctx, publisher, poll_seconds=60)  # no loop: writers publish it all
     assert relay.publish_batch() == 0
     ctx.on_commit.append(lambda _events: relay.flush())
-    relay.start()  # the loop takes what a round of batch_size leaves
     keys = ("k0", "k1", "k2")
     committed: dict[str, list[str]] = {key: [] for key in keys}
     # a task's writes take turns (its row lock), others' run at once
@@ -239,18 +244,36 @@ def test_writers_flushing_at_once_publish_each_event_once_in_commit_order(
         for i in range(10):
             key = keys[(n + i) % 3]
             with row_locks[key]:
-                committed[key].extend(emit(ctx, key))
+                mine = emit(ctx, key)
+                committed[key].extend(mine)
+            # out before the writer answers: by its own round, or by one that began later
+            assert set(mine) <= {event_id for _, _, event_id in list(publisher.published)}
 
-    writers = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join()
-    keys_published(publisher, 80)
+    with ThreadPoolExecutor(8) as pool:
+        for done in [pool.submit(write, n) for n in range(8)]:
+            done.result()  # a writer's failed assertion fails the test
     published = list(publisher.published)
     assert len(published) == 80  # each once
+    assert publisher.calls < 80  # writers that committed together shared rounds
     for key in keys:
         assert [event_id for _, k, event_id in published if k == key] == committed[key]
+
+
+def test_with_more_than_a_batch_waiting_writers_leave_the_backlog_to_the_loop(
+    ctx: AppContext, relay_for: RelayFor
+) -> None:
+    publisher = FakePublisher()
+    relay = relay_for(ctx, publisher, poll_seconds=60, batch_size=2)
+    assert relay.publish_batch() == 0
+    emit(ctx, "t1", "t2", "t3")  # committed with no writer's flush: a backlog
+    ctx.on_commit.append(lambda _events: relay.flush())
+    emit(ctx, "t4")  # its round takes a full batch: more waits
+    assert [key for _, key, _ in publisher.published] == ["t1", "t2"]
+    assert not relay.caught_up and relay.woken
+    emit(ctx, "t5")  # the loop's turn: this writer does not publish the backlog
+    assert len(publisher.published) == 2
+    relay.start()
+    assert keys_published(publisher, 5) == ["t1", "t2", "t3", "t4", "t5"]
 
 
 def test_lag_reports_count_and_age_of_the_oldest(ctx: AppContext) -> None:

@@ -109,6 +109,15 @@ def test_a_failed_entry_holds_back_the_later_events_of_its_task() -> None:
 
 
 @responses.activate
+def test_no_request_goes_out_for_a_round_whose_events_all_wait_behind_a_failure() -> None:
+    failed = {"failedEntries": [{"entryId": "0", "error": "broker said no"}]}
+    responses.post(f"{BULK}/task-events", status=500, json=failed)
+    items = [("task-events", {"id": f"a{n}"}, "A") for n in range(3)]
+    assert DaprClient(Settings()).publish_many(items) == {0, 1, 2}
+    assert len(responses.calls) == 1  # a slow sidecar is not waited on for nothing
+
+
+@responses.activate
 def test_a_sidecar_that_takes_nothing_is_a_publish_error() -> None:
     responses.post(f"{BULK}/task-events", status=500, body="not json")
     with pytest.raises(PublishError, match="500"):
