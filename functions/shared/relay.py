@@ -79,6 +79,8 @@ class OutboxRelay(Loop):
         self._leading = False
         self.failpoint = failpoint
         self.readers = readers or sessions
+        self._engine: Engine = sessions.kw["bind"]
+        self._on_postgres = self._engine.dialect.name == "postgresql"  # only there: a leader
         # A round's two statements, built once (building one costs more than running it).
         table = model.__table__  # type: ignore[attr-defined]
         self._read = (
@@ -131,7 +133,7 @@ class OutboxRelay(Loop):
         the loop, as it does while another replica leads or when the round before its own
         takes more than FLUSH_WAIT_SECONDS. A failure here is the loop's to retry; the
         writer's commit stands either way."""
-        leads = self._leading or self._dialect != "postgresql"
+        leads = self._leading or not self._on_postgres
         if self.stopping or not self.caught_up or not leads:
             self.wake()
             return
@@ -164,10 +166,6 @@ class OutboxRelay(Loop):
                 "retry_in_s": round(retry_in, 3) if retry_in is not None else "at once",
             },
         )
-
-    @property
-    def _dialect(self) -> str:
-        return str(self.sessions.kw["bind"].dialect.name)
 
     def _backoff(self, failures: int) -> float:
         base = min(self.max_backoff_seconds, 0.05 * 2**failures)
@@ -272,13 +270,12 @@ class OutboxRelay(Loop):
         dies, PostgreSQL releases it and another relay takes over. Once held, it needs no
         asking again: every read and settle of the outbox runs on that same connection, so
         the first statement after the session ended fails, and leadership goes with it."""
-        engine = self.sessions.kw["bind"]
-        if self._dialect != "postgresql":
+        if not self._on_postgres:
             return True
         if self._leading and self._leader_conn is not None:
             return True
         if self._leader_conn is None or self._leader_conn.closed:
-            self._leader_conn = _autocommit_connection(engine)
+            self._leader_conn = _autocommit_connection(self._engine)
         try:
             self._leading = bool(
                 self._leader_conn.execute(
