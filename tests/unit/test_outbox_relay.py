@@ -59,6 +59,14 @@ def emit(ctx: AppContext, *keys: str) -> list[str]:
 RelayFor = Callable[..., OutboxRelay]
 
 
+def flushed_by_writers(ctx: AppContext, relay: OutboxRelay) -> OutboxRelay:
+    """Each writer of `ctx` flushes `relay` after its commit (`attach_relay(flush=True)`),
+    once `relay` had a round of its own, as its loop's first: on PostgreSQL it then leads."""
+    assert relay.publish_batch() == 0
+    ctx.on_commit.append(lambda _events: relay.flush())
+    return relay
+
+
 def keys_published(publisher: FakePublisher, count: int) -> list[str]:
     """The keys of the first `count` events published, once that many were."""
     published = wait_for(
@@ -184,9 +192,7 @@ def test_a_flushing_writer_publishes_its_events_before_its_unit_of_work_returns(
     ctx: AppContext, relay_for: RelayFor
 ) -> None:
     publisher = FakePublisher()
-    relay = relay_for(ctx, publisher, poll_seconds=60)  # its loop never runs here
-    assert relay.publish_batch() == 0  # as the loop's first round: on PostgreSQL, leads
-    ctx.on_commit.append(lambda _events: relay.flush())
+    relay = flushed_by_writers(ctx, relay_for(ctx, publisher, poll_seconds=60))  # no loop
     ids = emit(ctx, "t1", "t2")
     assert [event_id for _, _, event_id in publisher.published] == ids
     assert outbox_lag(ctx.sessions, ctx.outbox)["pending"] == 0
@@ -211,9 +217,9 @@ def test_a_flush_that_fails_leaves_the_events_to_the_loop_and_the_commit_stands(
 ) -> None:
     publisher = FakePublisher()
     publisher.down = True
-    relay = relay_for(ctx, publisher, poll_seconds=60, max_backoff_seconds=0.2)
-    assert relay.publish_batch() == 0
-    ctx.on_commit.append(lambda _events: relay.flush())
+    relay = flushed_by_writers(
+        ctx, relay_for(ctx, publisher, poll_seconds=60, max_backoff_seconds=0.2)
+    )
     emit(ctx, "t1")  # no exception reaches the writer
     assert publisher.calls == 1 and relay.woken
     emit(ctx, "t2")  # while the loop backs off, writers leave publishing to it
@@ -232,9 +238,8 @@ def test_writers_flushing_at_once_publish_each_event_once_in_commit_order(
 ) -> None:
     publisher = FakeBatchPublisher()
     publisher.seconds = 0.005  # writers commit while a round is out
-    relay = relay_for(ctx, publisher, poll_seconds=60)  # no loop: writers publish it all
-    assert relay.publish_batch() == 0
-    ctx.on_commit.append(lambda _events: relay.flush())
+    # no loop: writers publish it all
+    flushed_by_writers(ctx, relay_for(ctx, publisher, poll_seconds=60))
     keys = ("k0", "k1", "k2")
     committed: dict[str, list[str]] = {key: [] for key in keys}
     # a task's writes take turns (its row lock), others' run at once
