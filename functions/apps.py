@@ -59,5 +59,6 @@ def attach_relay(ctx: AppContext, publisher: Publisher, *, flush: bool = False) 
         failpoint=settings.failpoint,
         readers=ctx.readers,
     )
-    ctx.on_commit.append(lambda _events: relay.flush() if flush else relay.wake())
+    after_commit = relay.flush if flush else relay.wake
+    ctx.on_commit.append(lambda _events: after_commit())
     ctx.workers.insert(0, relay)
