@@ -84,7 +84,12 @@ def add_envelopes(
     session: Session, model: type[OutboxMixin], items: list[tuple[str, str, dict[str, Any]]]
 ) -> None:
     """Stage `(topic, key, envelope)` CloudEvents as they are, in the caller's transaction:
-    one multi-row insert, its rows numbered in the order given (the relay's order)."""
+    one multi-row insert, its rows numbered in the order given (the relay's order).
+
+    The statement is the same for any number of rows, so SQLAlchemy compiles it once;
+    with `RETURNING`, its "insertmanyvalues" sends several rows as one multi-row insert
+    (without it, pg8000 would get one statement per row). A `.values(rows)` insert
+    would be compiled again on every write."""
     if not items:
         return
     now = utcnow()
@@ -98,7 +103,8 @@ def add_envelopes(
         }
         for topic, key, envelope in items
     ]
-    session.execute(insert(model.__table__).values(rows))
+    table = model.__table__  # type: ignore[attr-defined]
+    session.execute(insert(table).returning(table.c.id), rows)
 
 
 def outbox_lag(sessions: sessionmaker[Session], model: type[OutboxMixin]) -> dict[str, float]:

@@ -23,7 +23,8 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Row, bindparam, select, text, update
+from sqlalchemy import BigInteger, Connection, Engine, Row, any_, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
 from functions.shared import metrics
@@ -91,11 +92,15 @@ class OutboxRelay(Loop):
             .order_by(table.c.id)
             .limit(batch_size)
         )
-        self._settle = (
-            update(table)
-            .where(table.c.id.in_(bindparam("ids", expanding=True)))
-            .values(published_at=bindparam("at"))
+        # PostgreSQL takes the ids as one array, so the statement's text never changes; an
+        # expanding IN is rendered again for each number of ids
+        ids = (
+            table.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+            if self._on_postgres
+            else table.c.id.in_(bindparam("ids", expanding=True))
         )
+        self._settle = update(table).where(ids).values(published_at=bindparam("at"))
+        self._batches = isinstance(publisher, BatchPublisher)  # a Protocol check is slow
 
     def stop(self, timeout: float = 5.0) -> None:
         thread = self._thread
@@ -186,7 +191,7 @@ class OutboxRelay(Loop):
         done: list[Any] = []
         self._fail_at("relay.before_publish", rows)
         try:
-            if rows and isinstance(self.publisher, BatchPublisher):
+            if rows and self._batches:
                 items = [(row.topic, row.envelope, row.partition_key) for row in rows]
                 missed = set(self.publisher.publish_many(items))
                 done = [row for index, row in enumerate(rows) if index not in missed]

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.engine.default import CACHE_HIT
 from sqlalchemy.exc import DBAPIError
 
 from functions.shared.context import AppContext
@@ -20,6 +21,7 @@ from functions.shared.outbox import PublishError, outbox_lag
 from functions.shared.relay import OutboxRelay
 from functions.shared.settings import Settings
 from functions.todo import build
+from tests.support.harness import statements
 from tests.support.waiting import wait_for
 
 
@@ -50,9 +52,9 @@ def emit(ctx: AppContext, *keys: str) -> list[str]:
     ids = []
     with ctx.unit_of_work() as uow:
         for key in keys:
-            event = Event("task.updated", key, "alice", {"n": len(ids)})
-            uow.emit(event, "task-events")
-            ids.append(event.event_id)
+            change = Event("task.updated", key, "alice", {"n": len(ids)})
+            uow.emit(change, "task-events")
+            ids.append(change.event_id)
     return ids
 
 
@@ -373,3 +375,43 @@ def test_on_postgresql_one_relay_of_an_app_publishes_at_a_time(
     keys = [[key for _, key, _ in p.published] for p in publishers]
     assert keys == [["t1", "t2"], ["t3"], ["t4"]]
     assert outbox_lag(pg_ctx.sessions, pg_ctx.outbox)["pending"] == 0
+
+
+def test_a_unit_of_work_stages_its_events_in_one_statement_compiled_once(
+    ctx: AppContext,
+) -> None:
+    """However many events a write stages: one insert, from SQLAlchemy's compiled cache
+    once it was compiled (compiling it cost more than running it)."""
+    staged = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *args: Any) -> None:
+        context = args[1]
+        if statement.lstrip().upper().startswith("INSERT") and "outbox" in statement:
+            staged.append(context.cache_hit)
+
+    emit(ctx, "t0")  # the first of one row compiles it, and the first of several
+    emit(ctx, "t0", "t0")
+    event.listen(ctx.engine, "before_cursor_execute", note)
+    try:
+        emit(ctx, "t1")
+        emit(ctx, "t1", "t2", "t3")
+    finally:
+        event.remove(ctx.engine, "before_cursor_execute", note)
+    assert staged == [CACHE_HIT, CACHE_HIT], staged
+
+
+def test_on_postgresql_a_round_runs_the_same_statements_whatever_it_publishes(
+    pg_ctx: AppContext, relay_for: RelayFor
+) -> None:
+    """The ids a round marks go as one array: the settling statement's text is the same for
+    one row and for three (an expanding IN would be rendered, and parsed, anew)."""
+    relay = relay_for(pg_ctx, FakePublisher())
+    assert relay.publish_batch() == 0  # takes the app's lock
+    texts = []
+    for keys in (("t1",), ("t1", "t2", "t3")):
+        emit(pg_ctx, *keys)
+        with statements(pg_ctx.engine) as seen:
+            assert relay.publish_batch() == len(keys)
+        texts.append(set(seen))
+    assert texts[0] == texts[1]
+    assert any(s.lstrip().upper().startswith("UPDATE") for s in texts[0]), texts[0]
