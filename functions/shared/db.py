@@ -123,18 +123,20 @@ def _without_nagle(engine: Engine) -> None:
 # The parameter styles whose conversion leaves the parameters as they are: only the text
 # changes, so it can be kept per statement.
 _POSITIONAL_STYLES = frozenset({"format", "numeric", "qmark"})
+# Longer statements (a multi-row insert of hundreds of rows) are rare and costly to keep.
+_KEPT_STATEMENT_CHARS = 16_384
 
 
 def _convert_each_statement_once() -> None:
     """Keep pg8000's rewrite of each statement's placeholders (`%s` to `$1`) instead of
-    redoing it on every execute.
+    redoing it on every execute with parameters.
 
-    pg8000 (1.31) scans the statement's text a character at a time, in Python, on each
+    pg8000 (1.31) scans the statement's text a character at a time, in Python, on each such
     execute (6 % of todo's time for a write, in a py-spy profile), for statements that
     SQLAlchemy's compiled cache hands over unchanged again and again. For positional
-    styles the rewrite depends on the text alone; tests/unit/test_pg8000_statements.py
-    holds it to pg8000's own. Installed once per process, on the module pg8000's cursors
-    call it from."""
+    styles the rewrite depends on the style and the text alone;
+    tests/unit/test_pg8000_statements.py holds it to pg8000's own. Installed once per
+    process, in `pg8000.legacy`, whose cursors (the ones SQLAlchemy uses) call it."""
     import pg8000.legacy
 
     convert = pg8000.legacy.convert_paramstyle
@@ -147,7 +149,7 @@ def _convert_each_statement_once() -> None:
         return statement
 
     def convert_paramstyle(style: str, query: str, args: Any) -> tuple[str, Any]:
-        if style in _POSITIONAL_STYLES:
+        if style in _POSITIONAL_STYLES and len(query) <= _KEPT_STATEMENT_CHARS:
             return rewritten(style, query), args
         result: tuple[str, Any] = convert(style, query, args)
         return result

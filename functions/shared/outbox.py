@@ -86,10 +86,10 @@ def add_envelopes(
     """Stage `(topic, key, envelope)` CloudEvents as they are, in the caller's transaction:
     one multi-row insert, its rows numbered in the order given (the relay's order).
 
-    The statement is the same for any number of rows, so SQLAlchemy compiles it once;
-    with `RETURNING`, its "insertmanyvalues" sends several rows as one multi-row insert
-    (without it, pg8000 would get one statement per row). A `.values(rows)` insert
-    would be compiled again on every write."""
+    The statement does not depend on the rows, so SQLAlchemy compiles it once for one row
+    and once for several; with `RETURNING`, its "insertmanyvalues" sends several rows as
+    one multi-row insert (up to 1,000 rows a statement; without it, pg8000 would get one
+    statement per row). A `.values(rows)` insert would be compiled again on every write."""
     if not items:
         return
     now = utcnow()

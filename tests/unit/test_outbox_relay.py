@@ -380,14 +380,14 @@ def test_on_postgresql_one_relay_of_an_app_publishes_at_a_time(
 def test_a_unit_of_work_stages_its_events_in_one_statement_compiled_once(
     ctx: AppContext,
 ) -> None:
-    """However many events a write stages: one insert, from SQLAlchemy's compiled cache
-    once it was compiled (compiling it cost more than running it)."""
-    staged = []
+    """However many events a write stages: one insert holding all its rows (not a statement
+    per row, as an executemany would be on pg8000), from SQLAlchemy's compiled cache once it
+    was compiled for one row and for several (compiling it cost more than running it)."""
+    staged: list[tuple[Any, int]] = []
 
-    def note(_conn: Any, _cursor: Any, statement: str, *args: Any) -> None:
-        context = args[1]
+    def note(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, *_: Any) -> None:
         if statement.lstrip().upper().startswith("INSERT") and "outbox" in statement:
-            staged.append(context.cache_hit)
+            staged.append((context.cache_hit, statement.count("%s") + statement.count("?")))
 
     emit(ctx, "t0")  # the first of one row compiles it, and the first of several
     emit(ctx, "t0", "t0")
@@ -397,7 +397,9 @@ def test_a_unit_of_work_stages_its_events_in_one_statement_compiled_once(
         emit(ctx, "t1", "t2", "t3")
     finally:
         event.remove(ctx.engine, "before_cursor_execute", note)
-    assert staged == [CACHE_HIT, CACHE_HIT], staged
+    (one_hit, one_row), (three_hit, three_rows) = staged
+    assert (one_hit, three_hit) == (CACHE_HIT, CACHE_HIT)
+    assert three_rows == 3 * one_row, staged  # the three rows' values in that one statement
 
 
 def test_on_postgresql_a_round_runs_the_same_statements_whatever_it_publishes(

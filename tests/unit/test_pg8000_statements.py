@@ -33,13 +33,23 @@ def installed() -> Iterator[None]:
 
 @pytest.mark.parametrize("statement", STATEMENTS)
 def test_the_kept_rewrite_is_pg8000s_own(installed: None, statement: str) -> None:
-    args = tuple(range(statement.count("%s")))
     kept = pg8000.legacy.convert_paramstyle
-    for _ in range(2):  # computed, then kept
+    assert kept is not pg8000.dbapi.convert_paramstyle
+    for run in range(2):  # computed, then kept; each run's own values go through
+        args = tuple(f"{run}-{n}" for n in range(statement.count("%s")))
         assert kept("format", statement, args) == pg8000.dbapi.convert_paramstyle(
             "format", statement, args
         )
         assert kept("format", statement, args)[1] is args
+
+
+def test_the_same_text_in_another_style_is_rewritten_for_that_style(installed: None) -> None:
+    statement = "SELECT ?, '%s'"
+    for style in ("format", "qmark", "format"):
+        assert pg8000.legacy.convert_paramstyle(style, statement, (1,)) == (
+            pg8000.dbapi.convert_paramstyle(style, statement, (1,))
+        )
+    assert pg8000.legacy.convert_paramstyle("qmark", statement, (1,))[0] == "SELECT $1, '%s'"
 
 
 def test_a_statement_is_rewritten_once_however_often_it_runs(installed: None) -> None:
@@ -70,3 +80,14 @@ def test_statements_run_with_their_own_values(fresh_database: str) -> None:
                 assert tuple(got) == (n * 10, "50%")
     finally:
         engine.dispose()
+
+
+def test_a_very_long_statement_is_rewritten_each_time_not_kept(installed: None) -> None:
+    statement = "SELECT " + ", ".join(["%s"] * 5000)
+    kept = pg8000.legacy.convert_paramstyle
+    before = kept.cache_info()  # type: ignore[attr-defined]
+    args = tuple(range(5000))
+    assert kept("format", statement, args) == pg8000.dbapi.convert_paramstyle(
+        "format", statement, args
+    )
+    assert kept.cache_info().currsize == before.currsize  # type: ignore[attr-defined]
