@@ -129,14 +129,9 @@ class DaprClient:
         return values.get(key) or next(iter(values.values()))
 
     def schedule_job(self, name: str, due_time: str, data: dict[str, Any]) -> None:
-        body = {"dueTime": due_time, "data": data, "overwrite": True}  # moving a reminder
+        # the same job again for another reminder due then
+        body = {"dueTime": due_time, "data": data, "overwrite": True}
         self._call("POST", f"/v1.0-alpha1/jobs/{name}", json=body)
-
-    def delete_job(self, name: str) -> None:
-        try:
-            self._call("DELETE", f"/v1.0-alpha1/jobs/{name}")
-        except SidecarError as exc:
-            log.info("job not deleted", extra={"job": name, "error": str(exc)})
 
     def healthy(self) -> bool:
         try:

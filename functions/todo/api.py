@@ -95,17 +95,25 @@ def delete(task_id: str) -> Response:
 @api.post("/events/recurring")
 def recurring_instance() -> Response:
     """Dapr delivers `recurring.task.created`, alone or in bulk; each next occurrence is
-    inserted once."""
+    inserted once, and its reminder, if it has one, gets its job (Jobs API mode)."""
     accept = (EventType.RECURRING_TASK_CREATED,)
     entries = bulk_entries()
     if entries is not None:
-        return consume_batch(entries, _add_occurrence, accept=accept).reply()
-    consume(delivered_event(), _add_occurrence, accept=accept)
+        batch = consume_batch(entries, _add_occurrence, accept=accept)
+        _schedule([c.result for c in batch.consumed])
+        return batch.reply()
+    _schedule([consume(delivered_event(), _add_occurrence, accept=accept).result])
     return jsonify(status="SUCCESS")
 
 
 def _add_occurrence(event: Event, uow: UnitOfWork) -> Task | None:
     return occurrences.add_recurring_instance(event.payload, uow)
+
+
+def _schedule(added: list[Task | None]) -> None:
+    jobs = context().find(reminders.ReminderJobs)
+    if jobs is not None:
+        jobs.sync(task for task in added if task is not None)
 
 
 @api.post("/events/ignored")
@@ -124,16 +132,15 @@ def ignored() -> Response:
 @api.post("/job/<name>")
 def fire_reminders(name: str | None = None) -> Response:
     """Fire every reminder that is due. Called by the cron binding's tick (an empty JSON
-    body, not a CloudEvent) and by the Jobs API for a job `reminder-<task id>` (`name`):
-    that reminder fires with every other one already due, so reminders due in the same
-    second fire in the first callback's transaction, not each in its own as the Scheduler
-    reaches its job (100 jobs due at once take it about a second). The later callbacks
-    find theirs fired, with a read."""
+    body, not a CloudEvent) and by the Jobs API for a job `reminders-at-<time>` (`name`),
+    the one job of every reminder due then (see `functions.todo.reminders`). A job
+    `reminder-<task id>`, scheduled by an earlier version, fires that task's reminder
+    first. A job with nothing left to fire answers after a read, without a write."""
     require_dapr()
     ctx = context()
-    task_id = name.removeprefix(reminders.JOB_PREFIX) if name else None
-    if task_id is not None and not reminders.has_due_reminder(ctx, task_id):
+    task_id = None
+    if name is not None and name.startswith(reminders.TASK_JOB_PREFIX):
+        task_id = name.removeprefix(reminders.TASK_JOB_PREFIX)
+    if name is not None and not reminders.has_due_reminder(ctx, task_id):
         return jsonify(fired=0)
-    with ctx.unit_of_work() as uow:
-        fired = reminders.fire_due_reminders(uow, first=task_id)
-    return jsonify(fired=fired)
+    return jsonify(fired=reminders.fire_all_due(ctx, first=task_id))

@@ -20,10 +20,10 @@ def run_command(
     with ctx.unit_of_work() as uow:
         task = handler(command, uow)
     jobs = ctx.find(ReminderJobs)
-    # A task's job changes exactly when its reminder is scheduled, moved or cancelled,
-    # which the handler tells on `reminders`; any other write leaves the job as it is.
+    # A task needs a job exactly when its reminder is scheduled or moved, which the
+    # handler tells on `reminders`; any other write leaves the jobs as they are.
     if jobs is not None and task is not None and _moves_reminder(uow):
-        jobs.sync(task)
+        jobs.sync([task])
     return task
 
 

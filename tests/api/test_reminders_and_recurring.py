@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import responses
+from flask import Flask
 
 from functions.runtime.delivery import bulk_body
+from functions.shared.settings import Settings
+from functions.shared.sidecar import DaprClient
 from functions.shared.wiring import context
 from functions.todo import reminders
-from functions.todo.reminders import ReminderTimer
+from functions.todo.reminders import ReminderJobs, ReminderTimer
 from tests.support.api import Api, types_on
 from tests.support.waiting import wait_for
 
@@ -109,7 +114,29 @@ def test_sweep_fires_each_due_reminder_once(alice: Api, outbox) -> None:
     assert fired == [(due["id"], "due")]
 
 
-def test_job_callback_fires_its_reminder_and_every_other_due(alice: Api, outbox) -> None:
+def test_a_reminder_times_job_fires_every_reminder_due_then_nothing(
+    alice: Api, outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reminders, "SWEEP_LIMIT", 1)  # a transaction per reminder
+    monkeypatch.setattr(reminders, "SWEEP_ROUNDS", 2)  # and two per callback
+    due = [alice.create(title=f"due {m}", reminder_time=_in(-m)) for m in (3, 2, 1)]
+    later = alice.create(reminder_time=_in(60))
+    job = reminders.job_name(datetime.fromisoformat(due[2]["reminder_time"]))
+    assert alice.client.post(f"/job/{job}").get_json() == {"fired": 2}
+    # the oldest first; what one callback leaves, the next (or the sweep) fires
+    fired = [k for _, k, e in outbox() if e["type"] == "reminder.due"]
+    assert fired == [due[0]["id"], due[1]["id"]]
+    assert alice.client.post(f"/job/{job}").get_json() == {"fired": 1}
+    # a job whose reminders were all fired, moved or cancelled comes and fires nothing
+    assert alice.client.post(f"/job/{job}").get_json() == {"fired": 0}
+    fired = [k for _, k, e in outbox() if e["type"] == "reminder.due"]
+    assert fired == [t["id"] for t in due]
+    assert later["id"] not in fired
+
+
+def test_a_job_per_reminder_from_an_earlier_version_fires_it_and_every_other_due(
+    alice: Api, outbox
+) -> None:
     one = alice.create(reminder_time=_in(-1))
     other = alice.create(reminder_time=_in(-2))
     later = alice.create(reminder_time=_in(60))
@@ -121,10 +148,11 @@ def test_job_callback_fires_its_reminder_and_every_other_due(alice: Api, outbox)
     assert later["id"] not in fired
 
 
-def test_a_job_callback_fires_its_own_reminder_first_when_many_are_due(
+def test_a_job_per_reminder_fires_its_own_reminder_first_when_many_are_due(
     alice: Api, outbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reminders, "SWEEP_LIMIT", 1)  # more due than one transaction takes
+    monkeypatch.setattr(reminders, "SWEEP_ROUNDS", 1)
     alice.create(title="older", reminder_time=_in(-5))
     own = alice.create(title="own", reminder_time=_in(-1))
     assert alice.client.post(f"/job/reminder-{own['id']}").get_json() == {"fired": 1}
@@ -334,3 +362,31 @@ def test_only_a_commit_that_sets_a_reminder_wakes_the_timer(
     assert not timer.woken
     alice.create(reminder_time=_in(60))
     assert timer.woken
+
+
+def test_with_the_jobs_api_a_next_occurrence_with_a_reminder_gets_its_job(
+    todo_app: Flask, alice: Api
+) -> None:
+    # what `create_app` provides in Dapr mode with TODOMESH_REMINDER_MODE=jobs
+    context(todo_app).provide(ReminderJobs(DaprClient(Settings())))
+    jobs = "http://127.0.0.1:3500/v1.0-alpha1/jobs/"
+    with responses.RequestsMock() as scheduler:
+        scheduler.add(responses.POST, re.compile(re.escape(jobs) + ".*"), status=204)
+        root = alice.create(title="Standup", recurrence="daily", due_date="2030-01-07T09:30:00Z")
+        assert not scheduler.calls  # no reminder, no job
+        event = _instance_event(root, str(uuid.uuid4()))
+        event["data"]["payload"]["reminder_time"] = "2030-01-08T09:00:00Z"
+        alice.client.post("/events/recurring", json=event, headers=CLOUDEVENT)
+        again = alice.client.post("/events/recurring", json=event, headers=CLOUDEVENT)
+        assert again.get_json() == {"status": "SUCCESS"}
+        # once: the redelivery inserted nothing, so it schedules nothing
+        assert [c.request.url for c in scheduler.calls] == [jobs + "reminders-at-20300108T090000Z"]
+        bulk = _instance_event(root, str(uuid.uuid4()))
+        bulk["data"]["payload"] |= {
+            "id": str(uuid.uuid4()),
+            "occurrence": 3,
+            "reminder_time": "2030-01-09T09:00:00Z",
+        }
+        body = bulk_body("pubsub", "task-events", [("a", bulk)])
+        alice.client.post("/events/recurring", data=body, content_type="application/json")
+        assert scheduler.calls[-1].request.url == jobs + "reminders-at-20300109T090000Z"

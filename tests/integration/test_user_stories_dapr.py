@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from functions.launcher.selfhosted import SelfHostedPlatform
+from functions.todo.reminders import job_name
 from tests.support.contract import validate_event
 from tests.support.kafka import Record, TopicReader
 from tests.support.mail import Mailbox
@@ -333,7 +334,7 @@ def test_a_client_on_each_of_two_hub_replicas_receives_every_change(
         assert (next_change["seq"], next_change["task_id"]) == (7, last["id"])
 
 
-_JOB_CALL = re.compile(r'"POST /job/reminder-(?P<task_id>[0-9a-f-]+) HTTP/[0-9.]+" (?P<status>\d+)')
+_JOB_CALL = re.compile(r'"POST /job/(?P<job>reminders-at-[0-9TZ.]+) HTTP/[0-9.]+" (?P<status>\d+)')
 
 
 def test_with_the_jobs_api_reminders_fire_once_each_across_a_restart_of_todo(
@@ -348,18 +349,21 @@ def test_with_the_jobs_api_reminders_fire_once_each_across_a_restart_of_todo(
     reader = kafka("reminders")
 
     lead = 15  # seconds: time to create the tasks and restart the todo app before the first
+    at = [rfc3339(seconds_from_now(lead)), rfc3339(seconds_from_now(lead + 1))]
     tasks = [
-        create(todo, title=f"Stand-up {n}", reminder_time=rfc3339(seconds_from_now(lead + n)))
-        for n in range(3)
+        create(todo, title=f"Stand-up {n}", reminder_time=when)
+        for n, when in enumerate([at[0], at[0], at[1]])
     ]
     reminder_times = {t["id"]: datetime.fromisoformat(t["reminder_time"]) for t in tasks}
-    for task in tasks:  # each reminder is a job in the scheduler
-        job = requests.get(
-            f"{member.sidecar.url}/v1.0-alpha1/jobs/reminder-{task['id']}",
+    jobs = {job_name(moment) for moment in reminder_times.values()}
+    assert len(jobs) == 2  # the first two reminders share their time's job
+    for job in jobs:  # in the scheduler
+        found = requests.get(
+            f"{member.sidecar.url}/v1.0-alpha1/jobs/{job}",
             headers=member.sidecar.api_headers,
             timeout=5,
         )
-        assert job.status_code == 200, job.text
+        assert found.status_code == 200, found.text
 
     restart_started = time.monotonic()
     member.stop_app()
@@ -367,21 +371,22 @@ def test_with_the_jobs_api_reminders_fire_once_each_across_a_restart_of_todo(
     log.warning("todo app restarted in %.1f s", time.monotonic() - restart_started)
     assert datetime.now(UTC) < min(reminder_times.values()), "the restart took too long"
 
-    def job_calls() -> set[str]:
+    def job_calls() -> list[str]:
         log_text = member.app.log_text()
-        return {m["task_id"] for m in _JOB_CALL.finditer(log_text) if m["status"] == "200"}
+        return sorted(m["job"] for m in _JOB_CALL.finditer(log_text) if m["status"] == "200")
 
-    # the scheduler calls the restarted app back for each reminder; then neither a job nor
-    # the sweep (kept as a safety net) has a reminder left to fire
+    # the scheduler calls the restarted app back once per reminder time; then neither a
+    # job nor the sweep (kept as a safety net) has a reminder left to fire
     wait_for(
         job_calls,
-        "a job callback per reminder",
-        until=lambda calls: calls == set(reminder_times),
+        "a job callback per reminder time",
+        until=lambda calls: set(calls) == jobs,
         timeout=40,
     )
     records_wanted(
         reader, user, {"reminders": 6}, lambda: quiet(platform, "reminders fired"), timeout=40
     )
+    assert job_calls() == sorted(jobs)  # one callback per time, not one per reminder
     due = [r for r in reader.of_user(user, "reminders") if r.type == "reminder.due"]
     assert Counter(r.task_id for r in due) == Counter(list(reminder_times))  # once each
     for record in due:
