@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from starlette.applications import Starlette
 
 from functions.shared.asgi import front, threads_from_env
-from functions.shared.db import SQLITE_BUSY_TIMEOUT_MS, pool_options
+from functions.shared.db import SQLITE_BUSY_TIMEOUT_MS, pool_options, tune_pg8000
 
 
 class Base(DeclarativeBase):
@@ -63,8 +63,8 @@ class FloorSettings:
 
 def make_engine(url: str) -> Any:
     if not url.startswith("sqlite"):
-        # the pool todomesh's own PostgreSQL engines use
-        return create_engine(url, **pool_options(threads_from_env()))
+        # the pool and driver settings todomesh's own PostgreSQL engines use
+        return tune_pg8000(create_engine(url, **pool_options(threads_from_env())))
     engine = create_engine(url, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")

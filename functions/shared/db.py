@@ -84,6 +84,13 @@ def make_engine(settings: Settings, app: str) -> Engine:
         # vanished server to turn into a 503 rather than a hung request.
         connect_args={"timeout": 30},
     )
+    return tune_pg8000(engine)
+
+
+def tune_pg8000(engine: Engine) -> Engine:
+    """What every todomesh engine on PostgreSQL adds to pg8000 (the bench's floor app too,
+    so it is compared on the same driver): TCP_NODELAY, and each statement's placeholder
+    rewrite kept."""
     _without_nagle(engine)
     _convert_each_statement_once()
     return engine
