@@ -1,9 +1,10 @@
 """The durable replay log: append each change once, read a user's changes back in order.
 
-`append` is idempotent by event id: an event seen again (a redelivery, or the
-same event reaching another replica) finds its row and keeps its `seq`. New
-events lock the user's `user_sequences` row first, so sequences have no gaps
-and no duplicates however many threads or replicas append at once.
+Each event is appended once, under its delivery's claim of the event id (a
+redelivery, or the same event reaching another replica, finds it claimed and
+looks its message up by id). Appending locks the user's `user_sequences` row as
+it takes the next numbers, so sequences have no gaps and no duplicates however
+many threads or replicas append at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, delete, func, insert, select, update
+from sqlalchemy import Insert, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from functions.hub import metrics
@@ -68,39 +69,40 @@ def control(kind: str, seq: int, **payload: Any) -> str:
 
 
 def append(session: Session, event: Event, retention_count: int) -> Message:
-    """Add `event` to its user's log (once) and return it as a message."""
+    """Add `event` to its user's log and return it as a message."""
     return append_many(session, [event], retention_count)[0]
 
 
 def append_many(session: Session, events: list[Event], retention_count: int) -> list[Message]:
-    """`append` for many events, a message for each in order, in a few statements: one
-    lookup of those already logged and one insert of the new for all users; per user, one
-    lock, one `seq` update for all of their new events and, once the log is longer than
-    `retention_count`, one trim of the oldest.
+    """Add `events` to their users' logs; a message for each, in order. An event id twice
+    in `events` is logged once. Per user, one statement locks their counter and takes a
+    `seq` for each of their events; one insert logs them all.
 
-    The users' counters are locked in a fixed order (by id), as the claims before them
-    are (`claim_many`), so two replicas appending batches of the same users cannot
-    deadlock.
+    Each event is appended once: the caller claims its id first in the same transaction
+    (`claim_many`, as every delivery does), so a redelivery, or the same event at another
+    replica, never reaches here; the log's unique event id would refuse it. The users'
+    counters are locked in a fixed order (by id), as the claims before them are, so two
+    replicas appending batches of the same users cannot deadlock.
+
+    A log longer than `retention_count` is trimmed back to it each time it grows by a
+    tenth of that past the last trim, not on every append: it keeps at least
+    `retention_count` entries and at most a tenth more.
     """
     if not events:
         return []
-    lock = _lock_statement(session.get_bind().dialect.name)
-    for user_id in sorted({e.user_id for e in events}):
-        session.execute(lock, {"uid": user_id})
-    ids = list({e.event_id for e in events})
-    logged = {row.event_id: render(row) for row in session.scalars(LOGGED, {"ids": ids})}
-    new: dict[str, dict[str, Event]] = {}  # by user, by event id: events not logged yet
+    by_user: dict[str, dict[str, Event]] = {}  # by event id: each logged once
     for event in events:
-        if event.event_id not in logged:
-            new.setdefault(event.user_id, {}).setdefault(event.event_id, event)
+        by_user.setdefault(event.user_id, {}).setdefault(event.event_id, event)
+    take = _take_statement(session.get_bind().dialect.name)
+    every = max(1, retention_count // 10)
     rows: list[dict[str, Any]] = []
-    lasts = {
-        user_id: session.execute(TAKE_SEQS, {"uid": user_id, "count": len(theirs)}).scalar_one()
-        for user_id, theirs in new.items()
-    }
+    logged: dict[str, Message] = {}
+    trims: list[dict[str, Any]] = []
     created_at = utcnow()
-    for user_id, theirs in new.items():
-        first = lasts[user_id] - len(theirs) + 1
+    for user_id in sorted(by_user):
+        theirs = by_user[user_id]
+        last = session.execute(take, {"uid": user_id, "count": len(theirs)}).scalar_one()
+        first = last - len(theirs) + 1
         for seq, event in enumerate(theirs.values(), start=first):
             row = {
                 "user_id": user_id,
@@ -114,35 +116,33 @@ def append_many(session: Session, events: list[Event], retention_count: int) -> 
             }
             rows.append(row)
             logged[event.event_id] = render_row(row)
-    if rows:  # RETURNING makes it one multi-row INSERT (see idempotency.insert_new_many)
-        session.execute(LOG, rows)
-    for user_id, last in lasts.items():
-        if last > retention_count:  # a shorter log has nothing to trim
-            session.execute(TRIM, {"uid": user_id, "upto": last - retention_count})
+        if last > retention_count and (first - 1) // every != last // every:
+            trims.append({"uid": user_id, "upto": last - retention_count})
+    # RETURNING makes it one multi-row INSERT (see idempotency.insert_new_many)
+    session.execute(LOG, rows)
+    for trim in trims:
+        session.execute(TRIM, trim)
     return [logged[e.event_id] for e in events]
 
 
 # Built once: building a statement costs more than running it.
 _SEQUENCES, _LOG = UserSequence.__table__, ReplayEntry.__table__
-LOGGED = select(ReplayEntry).where(ReplayEntry.event_id.in_(bindparam("ids", expanding=True)))
-TAKE_SEQS = (  # the user's row is locked: advance it by `count`, the last `seq` taken
-    update(_SEQUENCES)
-    .where(_SEQUENCES.c.user_id == bindparam("uid"))
-    .values(last_seq=_SEQUENCES.c.last_seq + bindparam("count"))
-    .returning(_SEQUENCES.c.last_seq)
-)
 LOG = insert(_LOG).returning(_LOG.c.seq)
 TRIM = delete(_LOG).where(_LOG.c.user_id == bindparam("uid"), _LOG.c.seq <= bindparam("upto"))
 
 
 @functools.cache
-def _lock_statement(dialect: str) -> Insert:
-    """Create the user's counter row if missing, and hold its lock until commit, in one
-    statement: an upsert whose update leaves the row as it is but locks it."""
-    statement = conflict_insert(_SEQUENCES, dialect).values(user_id=bindparam("uid"), last_seq=0)
-    return statement.on_conflict_do_update(
-        index_elements=[_SEQUENCES.c.user_id], set_={"last_seq": _SEQUENCES.c.last_seq}
+def _take_statement(dialect: str) -> Insert:
+    """Advance the user's counter by `count` and return the last `seq` taken, creating the
+    counter if missing, in one statement that holds the row's lock until commit."""
+    statement = conflict_insert(_SEQUENCES, dialect).values(
+        user_id=bindparam("uid"), last_seq=bindparam("count")
     )
+    upsert = statement.on_conflict_do_update(
+        index_elements=[_SEQUENCES.c.user_id],
+        set_={"last_seq": _SEQUENCES.c.last_seq + statement.excluded.last_seq},
+    )
+    return upsert.returning(_SEQUENCES.c.last_seq)
 
 
 class SqlReplayLog:

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from functions.hub import create_app
 from functions.hub.connections import Connections
@@ -165,26 +166,27 @@ def test_a_batch_numbers_each_users_new_events_in_order_and_keeps_the_newest(
     assert log_of(hub, "bob") == [(i + 1, "task.created", e.event_id) for i, e in enumerate(bob)]
 
 
-def test_appending_many_numbers_the_new_and_returns_the_logged_as_they_were(hub: Flask) -> None:
-    """`append_many` alone (in a delivery, the claim already filters redeliveries): an
-    event logged before keeps its message, an id twice gets one seq, users number apart."""
+def test_appending_many_numbers_each_users_events_apart_and_an_id_twice_once(
+    hub: Flask,
+) -> None:
+    """`append_many` alone: users number apart, an id twice in a batch gets one seq, and an
+    event logged before is refused, not logged twice (in a delivery, the claim of its id
+    in the same transaction keeps a redelivery from ever getting here)."""
     sessions = context(hub).sessions
     earlier, ann, bob = created(task="t0"), created(task="t1"), created("bob", task="b1")
     with sessions.begin() as session:
         [before] = append_many(session, [earlier], retention_count=100)
     with sessions.begin() as session:
-        messages = append_many(session, [ann, earlier, bob, ann], retention_count=100)
-    assert [(m.user_id, m.seq) for m in messages] == [
-        ("ann", 2),
-        ("ann", 1),
-        ("bob", 1),
-        ("ann", 2),
-    ]
-    assert messages[1] == before and messages[3] == messages[0]
+        messages = append_many(session, [ann, bob, ann], retention_count=100)
+    assert [(m.user_id, m.seq) for m in messages] == [("ann", 2), ("bob", 1), ("ann", 2)]
+    assert messages[2] == messages[0] and before.seq == 1
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        append_many(session, [earlier], retention_count=100)
     assert log_of(hub, "ann") == [
         (1, "task.created", earlier.event_id),
         (2, "task.created", ann.event_id),
     ]
+    assert SqlReplayLog(sessions).head("ann").last_seq == 2  # the refused one took no seq
     with sessions.begin() as session:
         assert append_many(session, [], retention_count=100) == []
 
@@ -203,14 +205,30 @@ def test_a_batch_of_40_events_takes_as_many_statements_as_one_of_3(hub: Flask) -
     assert counts[0] == counts[1], seen
 
 
-def test_a_user_whose_log_is_short_is_locked_and_numbered_in_two_statements_untrimmed(
+def test_a_user_is_locked_and_numbered_in_one_statement_and_a_short_log_untrimmed(
     hub: Flask,
 ) -> None:
     bulk(hub, created(task="warm-up"))
     with statements(context(hub).engine) as seen:
         assert bulk(hub, created(task="a"), created(task="b")) == ["SUCCESS"] * 2
-    assert len([s for s in seen if "user_sequences" in s]) == 2  # the lock, the update
+    assert len([s for s in seen if "user_sequences" in s]) == 1  # lock and numbers at once
     assert not [s for s in seen if s.lstrip().upper().startswith("DELETE")], seen
+
+
+def test_a_long_log_is_trimmed_each_time_it_grows_by_a_tenth_of_the_retention(
+    make_hub: Any,
+) -> None:
+    hub = make_hub(hub_retention_count=20)  # trimmed back to 20 every 2 appends past it
+    client, sizes, deletes = hub.test_client(), [], 0
+    for i in range(30):
+        with statements(context(hub).engine) as seen:
+            deliver(client, created(task=f"t{i}"))
+        deletes += len([s for s in seen if s.lstrip().upper().startswith("DELETE")])
+        sizes.append(len(log_of(hub, "ann")))
+    assert sizes[:20] == list(range(1, 21))  # nothing goes before the log is full
+    assert set(sizes[20:]) == {20, 21}  # then at least 20 kept, at most a tenth more
+    assert deletes == 5  # at seqs 22, 24, ..., 30: not on each of the ten appends past 20
+    assert [seq for seq, _, _ in log_of(hub, "ann")] == list(range(11, 31))
 
 
 def test_retention_by_age_forgets_entries_but_not_the_sequence(hub: Flask) -> None:
