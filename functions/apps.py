@@ -60,5 +60,6 @@ def attach_relay(ctx: AppContext, publisher: Publisher, *, flush: bool = False) 
         readers=ctx.readers,
     )
     after_commit = relay.flush if flush else relay.wake
+    ctx.before_commit.append(relay.announce)
     ctx.on_commit.append(lambda _events: after_commit())
     ctx.workers.insert(0, relay)

@@ -3,7 +3,9 @@
 Rows go out in id order (so in order per task), woken by the commit that wrote
 them, a batch at a time, with exponential back-off while the sidecar or broker
 is down. On PostgreSQL one replica's relay publishes at a time (an advisory
-lock), so several replicas keep the per-task order.
+lock), so several replicas keep the per-task order; a writer of a replica that does
+not lead announces its events to the one that does (`NOTIFY` in its transaction,
+`OutboxNotices`), which publishes them at once rather than on its next poll.
 
 A writer may instead `flush()` in its own thread, right after its commit: its events
 are then on their topics before it answers, as if it had published them itself, and
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import select as selectors
 import signal
 import threading
 import zlib
@@ -101,8 +104,32 @@ class OutboxRelay(Loop):
         )
         self._settle = update(table).where(ids).values(published_at=bindparam("at"))
         self._batches = isinstance(publisher, BatchPublisher)  # a Protocol check is slow
+        self.channel = f"todomesh_outbox_{app}"
+        self.notices = (
+            OutboxNotices(self._engine, self.channel, self._noticed, recheck_seconds=poll_seconds)
+            if self._on_postgres
+            else None
+        )
+
+    def start(self) -> None:
+        super().start()
+        if self.notices is not None:
+            self.notices.start()
+
+    def announce(self, session: Session) -> None:
+        """In a writer's transaction that staged events (`AppContext.before_commit`): on
+        PostgreSQL, when this replica does not lead, tell the one that does. PostgreSQL
+        delivers the notice at the commit, and not at all if it rolls back."""
+        if self._on_postgres and not self._leading:
+            session.execute(ANNOUNCE, {"channel": self.channel})
+
+    def _noticed(self) -> None:
+        if self._leading:
+            self.wake()
 
     def stop(self, timeout: float = 5.0) -> None:
+        if self.notices is not None:
+            self.notices.stop(timeout)
         thread = self._thread
         super().stop(timeout)
         # else the loop, or a writer's flush, may still be using it
@@ -135,11 +162,12 @@ class OutboxRelay(Loop):
 
         Only while the relay is caught up: after a failed round (the loop retries with
         back-off) or with a backlog (the loop drains it), the writer leaves its events to
-        the loop, as it does while another replica leads or when the round before its own
-        takes more than FLUSH_WAIT_SECONDS. A failure here is the loop's to retry; the
-        writer's commit stands either way."""
-        leads = self._leading or not self._on_postgres
-        if self.stopping or not self.caught_up or not leads:
+        the loop, as it does when the round before its own takes more than
+        FLUSH_WAIT_SECONDS; while another replica leads, to that replica. A failure here
+        is the loop's to retry; the writer's commit stands either way."""
+        if not (self._leading or not self._on_postgres):
+            return  # the leader publishes them, told by this writer's notice (`announce`)
+        if self.stopping or not self.caught_up:
             self.wake()
             return
         read_before = self._rounds  # a round numbered later reads after our commit
@@ -306,6 +334,105 @@ class OutboxRelay(Loop):
         metrics.OUTBOX_PENDING.labels(self.app).set(current["pending"])
         metrics.OUTBOX_OLDEST.labels(self.app).set(current["oldest_seconds"])
         return current
+
+
+ANNOUNCE = text("SELECT pg_notify(:channel, '')")
+
+
+class OutboxNotices(Loop):
+    """Calls `noticed()` when a writer of another replica announced events (`announce`).
+
+    Its own PostgreSQL connection LISTENs on the app's channel. pg8000 has no call that
+    waits for a notice, so the loop waits until the connection's socket has something to
+    read, then runs `SELECT 1`, in whose reply pg8000 reads the notices that came. A
+    notice that came in the same read as an earlier reply is found on the next look, at
+    most `recheck_seconds` later: no later than the relay's poll would have.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        channel: str,
+        noticed: Callable[[], None],
+        recheck_seconds: float = 2.0,
+    ) -> None:
+        super().__init__(f"notices-{channel}")
+        self.engine, self.channel, self.noticed = engine, channel, noticed
+        self.recheck_seconds = recheck_seconds
+        self._raw: Any = None
+        self._stop_pipe: tuple[int, int] | None = None  # cuts the wait short on stop
+        self._failures = 0
+        self.backend_pid: int | None = None  # the listening session's, while it listens
+        self.reconnects = 0  # times it listened again, after losing its connection
+
+    @property
+    def listening(self) -> bool:
+        return self.backend_pid is not None
+
+    def start(self) -> None:
+        self._stop_pipe = os.pipe()
+        super().start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        thread, pipe = self._thread, self._stop_pipe
+        if pipe is not None:
+            os.write(pipe[1], b"x")
+        super().stop(timeout)
+        if thread is not None and thread.is_alive():
+            return  # still in a statement: its connection and pipe go with the process
+        self._close()
+        if pipe is not None:
+            self._stop_pipe = None
+            for fd in pipe:
+                os.close(fd)
+
+    def step(self) -> None:
+        try:
+            if self._raw is None:
+                self._listen()
+            dbapi = self._raw.dbapi_connection
+            assert self._stop_pipe is not None, "started"
+            waits = [dbapi._usock, self._stop_pipe[0]]
+            selectors.select(waits, [], [], self.recheck_seconds)
+            if self.stopping:
+                return
+            cursor = dbapi.cursor()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            self._failures = 0
+        except Exception as exc:  # PostgreSQL away: the relay's poll still finds the events
+            self._close()
+            self._failures += 1
+            log.info("outbox notices lost; listening again", extra={"error": str(exc)})
+            self.pause(min(30.0, 0.5 * 2**self._failures))
+            return
+        if dbapi.notifications:
+            dbapi.notifications.clear()
+            self.noticed()
+
+    def _listen(self) -> None:
+        raw = self.engine.raw_connection()
+        try:
+            dbapi = raw.dbapi_connection
+            dbapi.rollback()  # the pool's liveness ping began a transaction
+            dbapi.autocommit = True
+            cursor = dbapi.cursor()
+            cursor.execute(f'LISTEN "{self.channel}"')
+            cursor.execute("SELECT pg_backend_pid()")
+            backend_pid = cursor.fetchone()[0]
+        except Exception:
+            raw.invalidate()
+            raise
+        if self._failures:
+            self.reconnects += 1
+        self._raw, self.backend_pid = raw, backend_pid
+
+    def _close(self) -> None:
+        """Never back to the pool: the session would go on listening."""
+        self.backend_pid = None
+        if self._raw is not None:
+            self._raw.invalidate()
+            self._raw = None
 
 
 def _autocommit_connection(engine: Engine) -> Connection:

@@ -144,7 +144,9 @@ class Settings:
     def relay_poll_seconds(self) -> float:
         """Embedded, one process writes each outbox and its commits wake the relay, so the
         poll is only a safety net (30 s). In Dapr mode the leading replica's relay also
-        publishes what the other replicas commit, which no wake announces (2 s)."""
+        publishes what the other replicas commit, which their notices announce; the poll
+        (2 s) is how a standby takes over from a leader that died, and it finds the rare
+        notice that pg8000 read early (`OutboxNotices`)."""
         if self.outbox_poll_seconds is not None:
             return self.outbox_poll_seconds
         return 2.0 if self.mode == "dapr" else 30.0
