@@ -59,7 +59,6 @@ def attach_relay(ctx: AppContext, publisher: Publisher, *, flush: bool = False) 
         failpoint=settings.failpoint,
         readers=ctx.readers,
     )
-    after_commit = relay.flush if flush else relay.wake
-    ctx.before_commit.append(relay.announce)
+    after_commit = relay.flush if flush else relay.written
     ctx.on_commit.append(lambda _events: after_commit())
     ctx.workers.insert(0, relay)

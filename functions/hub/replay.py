@@ -84,9 +84,10 @@ def append_many(session: Session, events: list[Event], retention_count: int) -> 
     counters are locked in a fixed order (by id), as the claims before them are, so two
     replicas appending batches of the same users cannot deadlock.
 
-    A log longer than `retention_count` is trimmed back to it each time it grows by a
-    tenth of that past the last trim, not on every append: it keeps at least
-    `retention_count` entries and at most a tenth more.
+    A log longer than `retention_count` is trimmed back to it each time its last `seq`
+    passes a multiple of a tenth of `retention_count`, not on every append: it keeps the
+    newest `retention_count` entries and at most a tenth more (as long as the age limit,
+    `prune`, keeps them).
     """
     if not events:
         return []
@@ -124,6 +125,8 @@ def append_many(session: Session, events: list[Event], retention_count: int) -> 
         session.execute(TRIM, trim)
     return [logged[e.event_id] for e in events]
 
+
+CLAIM_MARGIN = timedelta(minutes=10)  # longer than any transaction that logs events
 
 # Built once: building a statement costs more than running it.
 _SEQUENCES, _LOG = UserSequence.__table__, ReplayEntry.__table__
@@ -182,11 +185,16 @@ class SqlReplayLog:
 
 
 def prune(sessions: sessionmaker[Session], max_age_seconds: float) -> int:
-    """Forget entries (and dedupe records) older than `max_age_seconds`; return how many."""
+    """Forget entries older than `max_age_seconds`, and the dedupe records of events
+    older than that and `CLAIM_MARGIN`; return how many entries went. A claim is made in
+    the transaction that logs its event, a moment before it: kept a margin longer, it
+    never goes while its entry stays, so a redelivery of the event finds it claimed
+    rather than running into the entry's unique event id."""
     cutoff = utcnow() - timedelta(seconds=max_age_seconds)
     with sessions.begin() as session:
         removed = session.execute(delete(ReplayEntry).where(ReplayEntry.created_at < cutoff))
-        session.execute(delete(ProcessedEvent).where(ProcessedEvent.processed_at < cutoff))
+        claims = ProcessedEvent.processed_at < cutoff - CLAIM_MARGIN
+        session.execute(delete(ProcessedEvent).where(claims))
     count = int(removed.rowcount or 0)
     metrics.PRUNED.inc(count)
     return count

@@ -67,8 +67,6 @@ class AppContext:
     readers: sessionmaker[Session]
     outbox: type[OutboxMixin] | None = None
     processed: type[ProcessedEventMixin] | None = None
-    # Called in a transaction that publishes, after its events are staged, before commit.
-    before_commit: list[Callable[[Session], None]] = field(default_factory=list)
     # Called after a commit that publishes, with the `(topic, event)` pairs it staged.
     on_commit: list[Callable[[list[tuple[str, Event]]], None]] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
@@ -98,8 +96,6 @@ class AppContext:
                     raise RuntimeError(f"{self.app_id} has no outbox to publish events")
                 add_events(session, self.outbox, uow.events, self.app_id)
                 add_envelopes(session, self.outbox, uow.envelopes)
-                for hook in self.before_commit:
-                    hook(session)
         if uow.publishes:
             for callback in self.on_commit:
                 callback(uow.events)

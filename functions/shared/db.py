@@ -96,9 +96,9 @@ def tune_pg8000(engine: Engine) -> Engine:
     return engine
 
 
-# Connections an app's own loops hold besides its request threads: the outbox relay, a
-# pruner, the reminder timer, a consumer's delivery.
-LOOP_CONNECTIONS = 4
+# Connections an app's own loops hold besides its request threads: the outbox relay and
+# its notices, a pruner, the reminder timer, a consumer's delivery.
+LOOP_CONNECTIONS = 5
 
 
 def pool_options(threads: int) -> dict[str, Any]:

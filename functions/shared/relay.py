@@ -3,9 +3,10 @@
 Rows go out in id order (so in order per task), woken by the commit that wrote
 them, a batch at a time, with exponential back-off while the sidecar or broker
 is down. On PostgreSQL one replica's relay publishes at a time (an advisory
-lock), so several replicas keep the per-task order; a writer of a replica that does
-not lead announces its events to the one that does (`NOTIFY` in its transaction,
-`OutboxNotices`), which publishes them at once rather than on its next poll.
+lock), so several replicas keep the per-task order. A replica that does not lead
+announces its writers' events to the one that does (a `NOTIFY` from its relay's loop,
+after their commits), whose relay LISTENs (`OutboxNotices`) and publishes them at once
+rather than on its next poll.
 
 A writer may instead `flush()` in its own thread, right after its commit: its events
 are then on their topics before it answers, as if it had published them itself, and
@@ -19,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import random
-import select as selectors
+import selectors
 import signal
 import threading
 import zlib
@@ -105,31 +106,21 @@ class OutboxRelay(Loop):
         self._settle = update(table).where(ids).values(published_at=bindparam("at"))
         self._batches = isinstance(publisher, BatchPublisher)  # a Protocol check is slow
         self.channel = f"todomesh_outbox_{app}"
-        self.notices = (
-            OutboxNotices(self._engine, self.channel, self._noticed, recheck_seconds=poll_seconds)
-            if self._on_postgres
-            else None
-        )
+        self._announce = False  # a writer of this replica, which does not lead, committed
+        self.notices: OutboxNotices | None = None  # while this replica leads
 
-    def start(self) -> None:
-        super().start()
-        if self.notices is not None:
-            self.notices.start()
+    def written(self) -> None:
+        """After a writer's commit: wake the loop. If this replica does not lead, the loop
+        first tries to, and failing that tells the one that does (`NOTIFY`), once for all
+        the commits since its last round."""
+        if not self._leads():
+            self._announce = True
+        self.wake()
 
-    def announce(self, session: Session) -> None:
-        """In a writer's transaction that staged events (`AppContext.before_commit`): on
-        PostgreSQL, when this replica does not lead, tell the one that does. PostgreSQL
-        delivers the notice at the commit, and not at all if it rolls back."""
-        if self._on_postgres and not self._leading:
-            session.execute(ANNOUNCE, {"channel": self.channel})
-
-    def _noticed(self) -> None:
-        if self._leading:
-            self.wake()
+    def _leads(self) -> bool:
+        return self._leading or not self._on_postgres
 
     def stop(self, timeout: float = 5.0) -> None:
-        if self.notices is not None:
-            self.notices.stop(timeout)
         thread = self._thread
         super().stop(timeout)
         # else the loop, or a writer's flush, may still be using it
@@ -163,12 +154,10 @@ class OutboxRelay(Loop):
         Only while the relay is caught up: after a failed round (the loop retries with
         back-off) or with a backlog (the loop drains it), the writer leaves its events to
         the loop, as it does when the round before its own takes more than
-        FLUSH_WAIT_SECONDS; while another replica leads, to that replica. A failure here
-        is the loop's to retry; the writer's commit stands either way."""
-        if not (self._leading or not self._on_postgres):
-            return  # the leader publishes them, told by this writer's notice (`announce`)
-        if self.stopping or not self.caught_up:
-            self.wake()
+        FLUSH_WAIT_SECONDS or while another replica leads (`written`). A failure here is
+        the loop's to retry; the writer's commit stands either way."""
+        if self.stopping or not self.caught_up or not self._leads():
+            self.written()
             return
         read_before = self._rounds  # a round numbered later reads after our commit
         if not self._turn.acquire(timeout=FLUSH_WAIT_SECONDS):
@@ -211,6 +200,14 @@ class OutboxRelay(Loop):
 
     def _publish_batch(self) -> int:
         if not self._is_leader():
+            if self._announce:  # after the writers' commits: theirs never wait on it
+                self._announce = False
+                try:
+                    self._leader_conn.execute(ANNOUNCE, {"channel": self.channel})
+                except Exception:
+                    self._announce = True  # the next round tells it, or the leader's poll
+                    self._drop_leadership()
+                    raise
             return 0
         # numbered before it reads: a writer that read N after its commit counts only on a
         # round numbered above N, and such a round reads after that commit
@@ -319,12 +316,20 @@ class OutboxRelay(Loop):
         except Exception:
             self._drop_leadership()
             raise
+        if self._leading:
+            self.notices = OutboxNotices(
+                self._engine, self.channel, self.wake, recheck_seconds=self.poll_seconds
+            )
+            self.notices.start()
         return self._leading
 
     def _drop_leadership(self) -> None:
         """Close the leader connection for good (not back to the pool, where its session,
         and the lock with it, would live on): PostgreSQL then releases the lock."""
         self._leading = False
+        notices, self.notices = self.notices, None
+        if notices is not None:
+            notices.stop(timeout=1.0)
         if self._leader_conn is not None:
             self._leader_conn.invalidate()
             self._leader_conn = None
@@ -340,7 +345,7 @@ ANNOUNCE = text("SELECT pg_notify(:channel, '')")
 
 
 class OutboxNotices(Loop):
-    """Calls `noticed()` when a writer of another replica announced events (`announce`).
+    """While its relay leads: calls `noticed()` when another replica announced events.
 
     Its own PostgreSQL connection LISTENs on the app's channel. pg8000 has no call that
     waits for a notice, so the loop waits until the connection's socket has something to
@@ -360,6 +365,7 @@ class OutboxNotices(Loop):
         self.engine, self.channel, self.noticed = engine, channel, noticed
         self.recheck_seconds = recheck_seconds
         self._raw: Any = None
+        self._selector: selectors.BaseSelector | None = None
         self._stop_pipe: tuple[int, int] | None = None  # cuts the wait short on stop
         self._failures = 0
         self.backend_pid: int | None = None  # the listening session's, while it listens
@@ -375,6 +381,7 @@ class OutboxNotices(Loop):
 
     def stop(self, timeout: float = 5.0) -> None:
         thread, pipe = self._thread, self._stop_pipe
+        self._stop.set()  # before the pipe: the woken loop must see it
         if pipe is not None:
             os.write(pipe[1], b"x")
         super().stop(timeout)
@@ -390,12 +397,11 @@ class OutboxNotices(Loop):
         try:
             if self._raw is None:
                 self._listen()
-            dbapi = self._raw.dbapi_connection
-            assert self._stop_pipe is not None, "started"
-            waits = [dbapi._usock, self._stop_pipe[0]]
-            selectors.select(waits, [], [], self.recheck_seconds)
+            assert self._selector is not None
+            self._selector.select(self.recheck_seconds)
             if self.stopping:
                 return
+            dbapi = self._raw.dbapi_connection
             cursor = dbapi.cursor()
             cursor.execute("SELECT 1")
             cursor.fetchall()
@@ -411,6 +417,7 @@ class OutboxNotices(Loop):
             self.noticed()
 
     def _listen(self) -> None:
+        assert self._stop_pipe is not None, "started"
         raw = self.engine.raw_connection()
         try:
             dbapi = raw.dbapi_connection
@@ -420,16 +427,22 @@ class OutboxNotices(Loop):
             cursor.execute(f'LISTEN "{self.channel}"')
             cursor.execute("SELECT pg_backend_pid()")
             backend_pid = cursor.fetchone()[0]
+            selector = selectors.DefaultSelector()  # epoll: any descriptor number
+            selector.register(dbapi._usock, selectors.EVENT_READ)
+            selector.register(self._stop_pipe[0], selectors.EVENT_READ)
         except Exception:
             raw.invalidate()
             raise
         if self._failures:
             self.reconnects += 1
-        self._raw, self.backend_pid = raw, backend_pid
+        self._raw, self._selector, self.backend_pid = raw, selector, backend_pid
 
     def _close(self) -> None:
         """Never back to the pool: the session would go on listening."""
         self.backend_pid = None
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
         if self._raw is not None:
             self._raw.invalidate()
             self._raw = None

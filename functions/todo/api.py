@@ -11,7 +11,7 @@ from functions.shared.bulk import consume_batch
 from functions.shared.consumer import consume, delivered_event, require_dapr
 from functions.shared.context import UnitOfWork
 from functions.shared.deliveries import bulk_entries
-from functions.shared.events import Event, EventType
+from functions.shared.events import Event, EventType, utcnow
 from functions.shared.web import caller_id, json_object
 from functions.shared.wiring import context
 from functions.todo import occurrences, queries, reminders, service
@@ -135,12 +135,18 @@ def fire_reminders(name: str | None = None) -> Response:
     body, not a CloudEvent) and by the Jobs API for a job `reminders-at-<time>` (`name`),
     the one job of every reminder due then (see `functions.todo.reminders`). A job
     `reminder-<task id>`, scheduled by an earlier version, fires that task's reminder
-    first. A job with nothing left to fire answers after a read, without a write."""
+    first. A job with nothing left to fire answers after a read, without a write.
+
+    A job's reminders are due by the Scheduler's clock when it calls: an app whose clock
+    runs behind it, by up to `reminders.CLOCK_SKEW`, still fires them rather than leave
+    them to the sweep."""
     require_dapr()
     ctx = context()
-    task_id = None
+    task_id, now = None, utcnow()
     if name is not None and name.startswith(reminders.TASK_JOB_PREFIX):
         task_id = name.removeprefix(reminders.TASK_JOB_PREFIX)
-    if name is not None and not reminders.has_due_reminder(ctx, task_id):
+    elif name is not None:
+        now = max(now, min(reminders.job_time(name) or now, now + reminders.CLOCK_SKEW))
+    if name is not None and not reminders.has_due_reminder(ctx, task_id, now):
         return jsonify(fired=0)
-    return jsonify(fired=reminders.fire_all_due(ctx, first=task_id))
+    return jsonify(fired=reminders.fire_all_due(ctx, first=task_id, now=now))

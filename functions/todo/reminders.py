@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -40,6 +40,7 @@ JOB_PREFIX = "reminders-at-"
 TASK_JOB_PREFIX = "reminder-"  # a job per reminder, as earlier versions scheduled them
 SWEEP_LIMIT = 500  # reminders per transaction
 SWEEP_ROUNDS = 20  # transactions per callback; what is left is the sweep's
+CLOCK_SKEW = timedelta(seconds=5)  # how far a job's time may run ahead of the app's clock
 TASKS = Task.__table__
 
 
@@ -69,13 +70,13 @@ def fire_due_reminders(
     return len(tasks)
 
 
-def fire_all_due(ctx: AppContext, first: str | None = None) -> int:
+def fire_all_due(ctx: AppContext, first: str | None = None, now: datetime | None = None) -> int:
     """Fire what is due, a transaction per `SWEEP_LIMIT` reminders, for at most
     `SWEEP_ROUNDS` of them; return how many fired."""
     fired = 0
     for _ in range(SWEEP_ROUNDS):
         with ctx.unit_of_work() as uow:
-            count = fire_due_reminders(uow, first=first)
+            count = fire_due_reminders(uow, now=now, first=first)
         fired += count
         if count:
             log.info("reminders fired", extra={"fired": count})
@@ -100,6 +101,17 @@ def job_name(moment: datetime) -> str:
     utc = moment.astimezone(UTC)
     fraction = f".{utc.microsecond:06d}" if utc.microsecond else ""
     return f"{JOB_PREFIX}{utc:%Y%m%dT%H%M%S}{fraction}Z"
+
+
+def job_time(name: str) -> datetime | None:
+    """The time a `job_name` stands for; None for any other name."""
+    stamp = name.removeprefix(JOB_PREFIX)
+    for layout in ("%Y%m%dT%H%M%S.%fZ", "%Y%m%dT%H%M%SZ"):
+        try:
+            return datetime.strptime(stamp, layout).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
 
 
 def _due(now: datetime) -> tuple[Any, ...]:
@@ -132,18 +144,21 @@ class ReminderJobs:
 
     def sync(self, tasks: Iterable[Task]) -> None:
         """Schedule the job of each pending reminder among `tasks`, once per time. A moved
-        or cancelled reminder's old job is left to fire nothing."""
+        or cancelled reminder's old job is left to fire nothing (one-shot, the Scheduler
+        then deletes it). After a failure the rest are left to the sweep: a Scheduler
+        that is down would otherwise hold the caller for a timeout per reminder time."""
         due = {task.reminder_time: task for task in tasks if _pending(task)}
-        for moment, task in due.items():
+        for done, (moment, task) in enumerate(due.items()):
             try:
                 self.client.schedule_job(
                     job_name(moment), isoformat(moment), {"reminder_time": isoformat(moment)}
                 )
             except SidecarError as exc:
                 log.warning(
-                    "reminder job not scheduled; the sweep will fire it",
-                    extra={"task_id": task.id, "error": str(exc)},
+                    "reminder jobs not scheduled; the sweep will fire them",
+                    extra={"task_id": task.id, "left": len(due) - done, "error": str(exc)},
                 )
+                return
 
 
 class ReminderTimer(Loop):

@@ -32,6 +32,10 @@ def _in(minutes: int) -> str:
     return (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
 
 
+def _in_seconds(seconds: int) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+
+
 def test_setting_moving_and_clearing_a_reminder(alice: Api, outbox) -> None:
     task = alice.create(reminder_time=_in(60))
     alice.patch(f"/api/tasks/{task['id']}", json={"reminder_time": _in(90)})
@@ -132,6 +136,19 @@ def test_a_reminder_times_job_fires_every_reminder_due_then_nothing(
     fired = [k for _, k, e in outbox() if e["type"] == "reminder.due"]
     assert fired == [t["id"] for t in due]
     assert later["id"] not in fired
+
+
+def test_a_reminder_times_job_fires_by_the_schedulers_clock_within_the_skew(
+    alice: Api, outbox
+) -> None:
+    """The Scheduler calls at the job's time; the app's clock may run a little behind."""
+    soon = alice.create(title="soon", reminder_time=_in_seconds(3))
+    later = alice.create(title="later", reminder_time=_in(10))
+    for task in (soon, later):
+        job = reminders.job_name(datetime.fromisoformat(task["reminder_time"]))
+        alice.client.post(f"/job/{job}")
+    # `soon` fired 3 s early by this clock, within the skew; `later` is not due for 10 min
+    assert [k for _, k, e in outbox() if e["type"] == "reminder.due"] == [soon["id"]]
 
 
 def test_a_job_per_reminder_from_an_earlier_version_fires_it_and_every_other_due(

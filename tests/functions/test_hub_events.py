@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from functions.hub import create_app
 from functions.hub.connections import Connections
 from functions.hub.models import ProcessedEvent, ReplayEntry
-from functions.hub.replay import SqlReplayLog, append_many, prune
+from functions.hub.replay import CLAIM_MARGIN, SqlReplayLog, append_many, prune
 from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
@@ -233,10 +233,17 @@ def test_a_long_log_is_trimmed_each_time_it_grows_by_a_tenth_of_the_retention(
 
 def test_retention_by_age_forgets_entries_but_not_the_sequence(hub: Flask) -> None:
     client = hub.test_client()
-    deliver(client, created())
+    first = created()
+    deliver(client, first)
     sessions = context(hub).sessions
     assert prune(sessions, max_age_seconds=3600) == 0
     assert prune(sessions, max_age_seconds=-1) == 1
+    with sessions() as session:  # the claim outlives its entry by a margin
+        assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 1
+    deliver(client, first)  # so a redelivery is a duplicate, not a second seq
+    assert log_of(hub, "ann") == []
+    margin = CLAIM_MARGIN.total_seconds()
+    assert prune(sessions, max_age_seconds=-1 - margin) == 0
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
     deliver(client, created(task="t2"))

@@ -335,63 +335,105 @@ def test_on_postgresql_a_writer_of_a_replica_that_does_not_lead_leaves_it_to_the
     assert leading.publish_batch() == 0  # takes the app's lock
     pg_ctx.on_commit.append(lambda _events: standing_by.flush())
     emit(pg_ctx, "t1")
-    # nor to its own loop, which takes the lock over on its poll if the leader goes
-    assert standby.calls == 0 and not standing_by.woken
+    assert standby.calls == 0 and standing_by.woken  # its loop asks for the lock, or tells
+    assert standing_by.notices is None  # only the leader listens
     assert leading.publish_batch() == 1
     assert [key for _, key, _ in leader.published] == ["t1"]
 
 
-def test_on_postgresql_a_standbys_writer_announces_its_events_and_the_leader_publishes_them(
+def leader_and_standby(
+    pg_ctx: AppContext, relay_for: RelayFor
+) -> tuple[FakePublisher, OutboxRelay, OutboxRelay]:
+    """Two replicas' relays of one outbox, both running, with an hour between polls: the
+    first leads and listens; the writers of `pg_ctx` are the second's."""
+    leader = FakePublisher()
+    leading = relay_for(pg_ctx, leader, poll_seconds=3600)
+    assert leading.publish_batch() == 0  # takes the app's lock
+    assert leading.notices is not None
+    notices = leading.notices
+    wait_for(lambda: notices.listening, "the leader listening")
+    standing_by = relay_for(pg_ctx, FakePublisher(), poll_seconds=3600)
+    pg_ctx.on_commit.append(lambda _events: standing_by.flush())
+    for relay in (leading, standing_by):
+        relay.start()
+    return leader, leading, standing_by
+
+
+def test_on_postgresql_a_standby_announces_its_writers_events_and_the_leader_publishes_them(
     pg_ctx: AppContext, relay_for: RelayFor
 ) -> None:
     """Not on the leader's poll: with an hour between polls, only the notice can wake it."""
-    leader, standby = FakePublisher(), FakePublisher()
-    leading = relay_for(pg_ctx, leader, poll_seconds=3600)
-    standing_by = relay_for(pg_ctx, standby, poll_seconds=3600)
-    assert leading.publish_batch() == 0  # takes the app's lock
-    leading.start()
-    assert leading.notices is not None
-    wait_for(lambda: leading.notices.listening, "the leader listening")
-    pg_ctx.before_commit.append(standing_by.announce)
-    pg_ctx.on_commit.append(lambda _events: standing_by.flush())
-    with statements(pg_ctx.engine) as seen:
-        emit(pg_ctx, "t1")
-    assert len([s for s in seen if "pg_notify" in s]) == 1  # in the writer's transaction
+    leader, _, standing_by = leader_and_standby(pg_ctx, relay_for)
+    emit(pg_ctx, "t1")
     assert keys_published(leader, 1) == ["t1"]
     emit(pg_ctx, "t2", "t3")
-    assert keys_published(leader, 3) == ["t1", "t2", "t3"]
-    assert standby.calls == 0
+    emit(pg_ctx, "t4")
+    assert keys_published(leader, 4) == ["t1", "t2", "t3", "t4"]
+    assert standing_by.notices is None
+
+
+def test_on_postgresql_the_notice_goes_after_the_writers_commit_not_in_it(
+    pg_ctx: AppContext, relay_for: RelayFor
+) -> None:
+    """A NOTIFY in a transaction takes PostgreSQL's one notify lock at its commit, which
+    would put every standby writer's commit in single file."""
+    leader, _, _ = leader_and_standby(pg_ctx, relay_for)
+    writers: list[str] = []
+
+    @event.listens_for(pg_ctx.engine, "before_cursor_execute")
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            writers.append(statement)
+
+    emit(pg_ctx, "t1")
+    assert keys_published(leader, 1) == ["t1"]
+    event.remove(pg_ctx.engine, "before_cursor_execute", record)
+    assert writers and not [s for s in writers if "pg_notify" in s]
 
 
 def test_on_postgresql_the_leaders_own_writers_announce_nothing(
     pg_ctx: AppContext, relay_for: RelayFor
 ) -> None:
     leading = flushed_by_writers(pg_ctx, relay_for(pg_ctx, FakePublisher()))
-    pg_ctx.before_commit.append(leading.announce)
     with statements(pg_ctx.engine) as seen:
         emit(pg_ctx, "t1")
     assert not [s for s in seen if "pg_notify" in s]
+    assert leading.notices is not None and leading.notices.listening
 
 
-def test_on_postgresql_the_notices_listen_again_after_their_connection_is_cut(
+def test_on_postgresql_the_leaders_notices_listen_again_after_their_connection_is_cut(
     pg_ctx: AppContext, relay_for: RelayFor
 ) -> None:
-    leader = FakePublisher()
-    leading = relay_for(pg_ctx, leader, poll_seconds=3600)
-    assert leading.publish_batch() == 0
-    leading.start()
+    leader, leading, _ = leader_and_standby(pg_ctx, relay_for)
     notices = leading.notices
     assert notices is not None
-    wait_for(lambda: notices.listening, "listening")
     with pg_ctx.engine.connect() as admin:
         cut = text("SELECT pg_terminate_backend(:pid)")
         assert admin.execute(cut, {"pid": notices.backend_pid}).scalar() is True
     wait_for(lambda: notices.reconnects, "the notices to listen again", until=lambda n: n >= 1)
     wait_for(lambda: notices.listening, "listening again")
-    standby = relay_for(pg_ctx, FakePublisher(), poll_seconds=3600)
-    pg_ctx.before_commit.append(standby.announce)
     emit(pg_ctx, "t1")
     assert keys_published(leader, 1) == ["t1"]
+
+
+def test_on_postgresql_a_relay_that_stops_leading_stops_listening(
+    pg_ctx: AppContext, relay_for: RelayFor
+) -> None:
+    leading = relay_for(pg_ctx, FakePublisher())
+    assert leading.publish_batch() == 0
+    notices = leading.notices
+    assert notices is not None
+    wait_for(lambda: notices.listening, "listening")
+    pid = notices.backend_pid
+    leading.stop()
+    assert leading.notices is None and not notices.listening
+    with pg_ctx.engine.connect() as admin:
+        session = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+        wait_for(  # its session ends with its connection: never back to the pool
+            lambda: admin.execute(session, {"pid": pid}).scalar(),
+            "the listening session to end",
+            until=lambda count: count == 0,
+        )
 
 
 def test_on_postgresql_one_relay_of_an_app_publishes_at_a_time(

@@ -20,7 +20,7 @@ from functions.shared.sidecar import DaprClient
 from functions.todo import build, service
 from functions.todo.commands import CompleteTask, CreateTask, DeleteTask, UpdateTask
 from functions.todo.execute import run_command
-from functions.todo.reminders import ReminderJobs, job_name
+from functions.todo.reminders import ReminderJobs, job_name, job_time
 
 JOBS = "http://127.0.0.1:3500/v1.0-alpha1/jobs/"
 
@@ -116,3 +116,31 @@ def test_a_job_name_is_the_reminder_time_in_utc_to_the_microsecond() -> None:
     assert job_name(fraction) == "reminders-at-20300107T090000.250000Z"
     # distinct times never share a job: a job due at the earlier would leave the later one
     assert job_name(fraction) != job_name(fraction.replace(microsecond=0))
+
+
+def test_a_job_names_time_reads_back_and_other_names_have_none() -> None:
+    for moment in (
+        datetime(2030, 1, 7, 9, 0, tzinfo=UTC),
+        datetime(2030, 1, 7, 9, 0, 0, 250000, tzinfo=UTC),
+    ):
+        assert job_time(job_name(moment)) == moment
+    assert job_time("reminder-5f0c") is None
+    assert job_time("reminders-at-soon") is None
+
+
+def test_a_scheduler_that_fails_is_asked_once_not_once_per_reminder_time(
+    ctx: AppContext,
+) -> None:
+    nine = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
+    with responses.RequestsMock() as down:
+        down.add(responses.POST, re.compile(re.escape(JOBS) + ".*"), status=500)
+        tasks = [
+            run_command(ctx, service.create_task, CreateTask("ann", {"title": f"t{n}"}))
+            for n in range(3)
+        ]
+        assert not down.calls
+        for n, task in enumerate(tasks):
+            assert task is not None
+            task.reminder_time = nine + timedelta(minutes=n)
+        ReminderJobs(DaprClient(Settings())).sync(t for t in tasks if t is not None)
+        assert len(down.calls) == 1  # the rest are the sweep's
