@@ -364,7 +364,7 @@ class OutboxNotices(Loop):
         super().__init__(f"notices-{channel}")
         self.engine, self.channel, self.noticed = engine, channel, noticed
         self.recheck_seconds = recheck_seconds
-        self._raw: Any = None
+        self._connection: Connection | None = None
         self._selector: selectors.BaseSelector | None = None
         self._stop_pipe: tuple[int, int] | None = None  # cuts the wait short on stop
         self._failures = 0
@@ -395,16 +395,14 @@ class OutboxNotices(Loop):
 
     def step(self) -> None:
         try:
-            if self._raw is None:
+            if self._connection is None:
                 self._listen()
-            assert self._selector is not None
+            assert self._connection is not None and self._selector is not None
             self._selector.select(self.recheck_seconds)
             if self.stopping:
                 return
-            dbapi = self._raw.dbapi_connection
-            cursor = dbapi.cursor()
-            cursor.execute("SELECT 1")
-            cursor.fetchall()
+            self._connection.exec_driver_sql("SELECT 1").all()
+            notifications = _dbapi(self._connection).notifications
             self._failures = 0
         except Exception as exc:  # PostgreSQL away: the relay's poll still finds the events
             self._close()
@@ -412,30 +410,25 @@ class OutboxNotices(Loop):
             log.info("outbox notices lost; listening again", extra={"error": str(exc)})
             self.pause(min(30.0, 0.5 * 2**self._failures))
             return
-        if dbapi.notifications:
-            dbapi.notifications.clear()
+        if notifications:
+            notifications.clear()
             self.noticed()
 
     def _listen(self) -> None:
         assert self._stop_pipe is not None, "started"
-        raw = self.engine.raw_connection()
+        connection = _autocommit_connection(self.engine)
         try:
-            dbapi = raw.dbapi_connection
-            dbapi.rollback()  # the pool's liveness ping began a transaction
-            dbapi.autocommit = True
-            cursor = dbapi.cursor()
-            cursor.execute(f'LISTEN "{self.channel}"')
-            cursor.execute("SELECT pg_backend_pid()")
-            backend_pid = cursor.fetchone()[0]
+            connection.exec_driver_sql(f'LISTEN "{self.channel}"')
+            backend_pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
             selector = selectors.DefaultSelector()  # epoll: any descriptor number
-            selector.register(dbapi._usock, selectors.EVENT_READ)
+            selector.register(_dbapi(connection)._usock, selectors.EVENT_READ)
             selector.register(self._stop_pipe[0], selectors.EVENT_READ)
         except Exception:
-            raw.invalidate()
+            connection.invalidate()
             raise
         if self._failures:
             self.reconnects += 1
-        self._raw, self._selector, self.backend_pid = raw, selector, backend_pid
+        self._connection, self._selector, self.backend_pid = connection, selector, backend_pid
 
     def _close(self) -> None:
         """Never back to the pool: the session would go on listening."""
@@ -443,9 +436,14 @@ class OutboxNotices(Loop):
         if self._selector is not None:
             self._selector.close()
             self._selector = None
-        if self._raw is not None:
-            self._raw.invalidate()
-            self._raw = None
+        if self._connection is not None:
+            self._connection.invalidate()
+            self._connection = None
+
+
+def _dbapi(connection: Connection) -> Any:
+    """The pg8000 connection under `connection` (its socket, its notices)."""
+    return connection.connection.dbapi_connection
 
 
 def _autocommit_connection(engine: Engine) -> Connection:
@@ -456,7 +454,7 @@ def _autocommit_connection(engine: Engine) -> Connection:
     never committed, and the session idle in a transaction for as long as it lives."""
     connection = engine.connect()
     try:
-        connection.connection.dbapi_connection.rollback()
+        _dbapi(connection).rollback()
         return connection.execution_options(isolation_level="AUTOCOMMIT")
     except Exception:
         connection.invalidate()

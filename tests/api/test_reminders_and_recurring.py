@@ -28,12 +28,8 @@ REMINDERS = "reminders"
 CLOUDEVENT = {"Content-Type": "application/cloudevents+json"}
 
 
-def _in(minutes: int) -> str:
-    return (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
-
-
-def _in_seconds(seconds: int) -> str:
-    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+def _in(minutes: float = 0, seconds: float = 0) -> str:
+    return (datetime.now(UTC) + timedelta(minutes=minutes, seconds=seconds)).isoformat()
 
 
 def test_setting_moving_and_clearing_a_reminder(alice: Api, outbox) -> None:
@@ -142,7 +138,7 @@ def test_a_reminder_times_job_fires_by_the_schedulers_clock_within_the_skew(
     alice: Api, outbox
 ) -> None:
     """The Scheduler calls at the job's time; the app's clock may run a little behind."""
-    soon = alice.create(title="soon", reminder_time=_in_seconds(3))
+    soon = alice.create(title="soon", reminder_time=_in(seconds=3))
     later = alice.create(title="later", reminder_time=_in(10))
     for task in (soon, later):
         job = reminders.job_name(datetime.fromisoformat(task["reminder_time"]))
