@@ -2,7 +2,10 @@
 
 `create_app(settings)` is the Flask side (deliveries, the page, probes); the
 WebSockets are ASGI routes (`functions.hub.ws`) that the app's context offers
-as `AsgiParts`, with a goodbye that closes every WebSocket with 1001.
+as `AsgiParts`, with a goodbye that closes every WebSocket with 1001. By
+`settings.role`, as the functions are, it may be the half that records
+deliveries or the half that holds the clients (`todomesh dev`, see
+`functions.hub.follow`).
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ STATIC = Path(__file__).with_name("static")
 
 def build(settings: Settings) -> AppContext:
     ctx = build_context(APP_ID, settings, processed=ProcessedEvent)
-    prune_every = min(300.0, max(1.0, settings.hub_retention_seconds / 10))
-    max_age = settings.hub_retention_seconds
-    ctx.workers.append(Pruner("hub-retention", lambda: prune(ctx.sessions, max_age), prune_every))
+    if settings.serves_events:  # the log's retention is the recording half's
+        prune_every = min(300.0, max(1.0, settings.hub_retention_seconds / 10))
+        max_age = settings.hub_retention_seconds
+        prune_log = Pruner("hub-retention", lambda: prune(ctx.sessions, max_age), prune_every)
+        ctx.workers.append(prune_log)
     connections = Connections(settings.hub_queue_size)
     hub = Hub(settings, connections, SqlReplayLog(ctx.readers), ctx.get(LazyVerifier))
     ctx.provide(connections)
@@ -51,6 +56,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     app = Flask(APP_ID, static_folder=str(STATIC), static_url_path="/static")
     connections = ctx.get(Connections)
     init_app(app, ctx, [Check("connections", lambda: {"open": connections.count()}, False)])
-    app.register_blueprint(subscriptions)
+    if settings.serves_events:
+        app.register_blueprint(subscriptions)
     app.register_blueprint(page_routes(settings, STATIC))
     return app

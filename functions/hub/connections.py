@@ -122,6 +122,11 @@ class Connections:
                 )
         return taken
 
+    def users(self) -> list[str]:
+        """The users with a connection open."""
+        with self._lock:
+            return list(self._by_user)
+
     def count(self, user_id: str | None = None) -> int:
         with self._lock:
             if user_id is not None:

@@ -3,12 +3,13 @@
 Every replica receives every event (one consumer group per pod). The first to
 process an event appends it to the shared replay log; the others find it
 already claimed, look its message up by event id, and still fan it out to
-their own clients.
+their own clients. In `todomesh dev` the process that records holds no clients:
+it hints the server, which pushes (`functions.hub.follow`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from flask import Blueprint, Response, jsonify
 
@@ -46,20 +47,22 @@ def _fan_out(accept: Collection[str]) -> Response:
     require_dapr()
     entries = bulk_entries()
     if entries is None:
-        _publish(hub, consume(delivered_event(), hub.record, accept=accept))
+        hub.push(_recorded(hub, [consume(delivered_event(), hub.record, accept=accept)]))
         return jsonify(status="SUCCESS")
     batch = consume_batch(entries, hub.record, accept=accept, many=hub.record_many)
-    for consumed in batch.consumed:
-        _publish(hub, consumed)
+    hub.push(_recorded(hub, batch.consumed))
     return batch.reply()
 
 
-def _publish(hub: Hub, consumed: Consumed[Message]) -> None:
-    """Push what was recorded (now, or by another replica) to this replica's clients."""
-    message: Message | None = None
-    if consumed.outcome == PROCESSED:
-        message = consumed.result
-    elif consumed.outcome == DUPLICATE:
-        message = hub.replay_log.find(consumed.event.event_id)
-    if message is not None:
-        hub.connections.publish(message)
+def _recorded(hub: Hub, consumed: Iterable[Consumed[Message]]) -> list[Message]:
+    """What to push: each event's message, recorded now or by another replica."""
+    messages = []
+    for each in consumed:
+        message: Message | None = None
+        if each.outcome == PROCESSED:
+            message = each.result
+        elif each.outcome == DUPLICATE:
+            message = hub.replay_log.find(each.event.event_id)
+        if message is not None:
+            messages.append(message)
+    return messages

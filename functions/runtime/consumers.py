@@ -1,14 +1,16 @@
 """`todomesh dev`'s second process: the consumer functions, beside the one that serves.
 
 One Python process has one GIL. With every app in it, the deliveries to audit,
-recurring and notify took the interpreter from the API under write load, and reads
-waited behind them. So `todomesh dev` serves the web (todo, the hub, the identity
-provider, and the query halves of audit and notify) in its gunicorn worker, and runs
-the consumer halves of audit, recurring and notify, with their dispatchers, relays and
-workers, in a child process it supervises (`ConsumerProcess`):
+recurring, notify and the hub took the interpreter from the API under write load, and
+reads waited behind them. So `todomesh dev` serves the web (todo, the hub's WebSockets
+and page, the identity provider, and the query halves of audit and notify) in its
+gunicorn worker, and runs the consumer halves of audit, recurring and notify and the
+hub's recording half, with their dispatchers, relays and workers, in a child process it
+supervises (`ConsumerProcess`):
 
 - both keep their state in the same SQLite files (WAL); the durable log `runtime.db`
-  is shared, and a `PeerLink` over a socket pair carries the wake-ups across;
+  is shared, and a `PeerLink` over a socket pair carries the wake-ups across, and the
+  hub's hints of what it recorded (`functions.hub.follow`);
 - the child's dispatchers run only once it holds `<data-dir>/consumers.lock`, so a
   child left from a server that was killed can never deliver beside a new one;
 - the child runs in a session of its own and ignores SIGINT: a Ctrl-C, or a stop signal
@@ -45,7 +47,7 @@ from functions.runtime.metrics import MetricsAnswer, MetricsQuestion
 from functions.shared.settings import Settings
 
 log = logging.getLogger(__name__)
-CONSUMER_APPS = ("audit", "recurring", "notify")  # the functions: a query half and this
+CONSUMER_APPS = ("audit", "recurring", "notify", "hub")  # a half that serves, and this one
 FIRST_BACKOFF, MAX_BACKOFF = 1.0, 30.0
 # A dispatcher finishes its batch, a relay its publish; within gunicorn's graceful
 # timeout (server.py), with the server's own loops stopping meanwhile.

@@ -8,9 +8,10 @@ is configured, the built-in one (`/.well-known/...`, `/oauth/...`) on a single
 origin.
 
 `todomesh dev` runs it in two parts (`FRONT` and `CONSUMERS`, see `consumers.py`): the
-consumer functions' deliveries in a second process, so that they do not take the API's
-interpreter. `WHOLE` keeps everything in one process, as the tests that drive the
-platform in-process do.
+consumer functions' and the hub's deliveries in a second process, so that they do not
+take the API's interpreter; the hub's clients stay with the API, and the second process
+tells it what it recorded (`functions.hub.follow`). `WHOLE` keeps everything in one
+process, as the tests that drive the platform in-process do.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from prometheus_client import REGISTRY
 from werkzeug.test import Client
 
 from functions.apps import APP_IDS, attach_relay, build_app
+from functions.hub import follow
+from functions.hub.service import Hub
 from functions.identity.hosting import builtin_identity, identity_app, open_provider
 from functions.runtime.broker import BrokerPublisher
 from functions.runtime.consumers import CONSUMER_APPS, ConsumerProcess
@@ -76,10 +79,14 @@ class Platform:
         publisher = BrokerPublisher(self.runtime.broker, settings.pubsub_name)
         for ctx in self.contexts.values():
             attach_relay(ctx, publisher)
+        hub = self.contexts["hub"].find(Hub) if "hub" in self.contexts else None
+        self.hub = hub if "hub" in apart else None  # split: records in CONSUMERS, pushes in FRONT
+        if part == CONSUMERS and self.hub is not None:
+            self.hub.elsewhere = lambda key: self.runtime.peer(key)
         self.consumers: ConsumerProcess | None = None
         if part == FRONT and apart:
             self.consumers = ConsumerProcess(settings, resource_dirs, app_ids)
-            self.consumers.on_key = self.runtime.wake
+            self.consumers.on_key = self._on_key
             self.runtime.peer = self.consumers.send
         self.metrics: Any = Combined(self.consumers.metrics) if self.consumers else REGISTRY
         self.wsgi = Router(self)
@@ -92,11 +99,25 @@ class Platform:
         for ctx in self.contexts.values():
             ctx.start()
         self.runtime.start()
+        if self.part == CONSUMERS and self.hub is not None:
+            self.runtime.peer(follow.EVERYONE)  # the hints a process before us left unsent
         if self.consumers is not None:
             self.consumers.start()
         log.info(
             "platform started", extra={"data_dir": str(self.settings.data_dir), "part": self.part}
         )
+
+    def _on_key(self, key: str) -> None:
+        """A key from the consumer process: a dispatcher to wake, or the hub's hint."""
+        if key.startswith(follow.PREFIX):
+            if self.hub is None:
+                return
+            try:
+                follow.follow(key, self.hub.connections, self.hub.replay_log)
+            except Exception as exc:  # the link's reader must go on; a later hint fills the gap
+                log.warning("a hub hint was not followed", extra={"error": str(exc)})
+        else:
+            self.runtime.wake(key)
 
     def goodbye(self) -> None:
         """First step of a shutdown: let apps close long-lived connections (hub: 1001)."""

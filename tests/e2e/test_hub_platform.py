@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import websocket
 
-from tests.support.platform import PlatformProcess
+from tests.support.platform import PlatformProcess, consumer_process
 from tests.support.stories import changes
 from tests.support.tracker import Tracker
 
@@ -97,3 +97,21 @@ def test_a_hub_restart_says_going_away_and_keeps_the_replay_log(
         (m["seq"], m["event_id"]) for m in before
     ]
     assert replay[-1] == {**replay[-1], "type": "ready", "seq": before[-1]["seq"]}
+
+
+def test_a_client_keeps_getting_changes_across_a_restart_of_the_consumer_process(
+    platform: PlatformProcess, hub: Callable[..., tuple[Any, list[Any]]]
+) -> None:
+    """The hub records in the consumer process and pushes from the server, which holds the
+    clients (functions.hub.follow): a change made while that process is down reaches a
+    client that stayed connected once it is back."""
+    ws, _ = hub("ann")
+    call(platform, "ann", "POST", "/api/tasks", json={"title": "Before"})
+    (before,) = changes(ws, 1)
+    first = consumer_process(platform)
+    first.kill()
+    first.wait(10)
+    task = call(platform, "ann", "POST", "/api/tasks", json={"title": "While it was down"})
+    (after,) = changes(ws, 1)  # within the client's timeout, the process started again
+    assert (after["seq"], after["task_id"]) == (before["seq"] + 1, task["id"])
+    assert consumer_process(platform).pid != first.pid

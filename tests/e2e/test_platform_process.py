@@ -10,6 +10,10 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from functions.hub import follow
+from functions.runtime.platform import CONSUMERS, FRONT, Platform
+from functions.shared.settings import Settings
+from tests.support.identity import TEST_ISSUER
 from tests.support.platform import (
     PlatformProcess,
     audit_types,
@@ -120,7 +124,7 @@ def test_the_consumer_functions_run_in_a_second_process_started_again_if_it_dies
 
 def test_metrics_show_both_processes_without_a_family_twice(platform: PlatformProcess) -> None:
     ok(platform.api("alice").post("/api/tasks", json={"title": "Counted"}), 201)
-    for app in ("audit", "hub"):  # handled in the consumer process, and in the server
+    for app in ("audit", "hub"):  # both handled in the consumer process
         wait_for(
             lambda app=app: events_handled(platform, app, "task.created"),
             f"{app} to count the creation",
@@ -131,6 +135,7 @@ def test_metrics_show_both_processes_without_a_family_twice(platform: PlatformPr
     assert len(names) == len(set(names))
     assert 'process_resident_memory_bytes{process="consumers"}' in text
     assert 'app="audit",outcome="processed",process="consumers"' in text
+    assert 'app="hub",outcome="processed",process="consumers"' in text
 
 
 def test_the_consumer_process_ends_with_a_server_that_was_killed(
@@ -162,3 +167,40 @@ def test_one_process_keeps_every_app_in_the_server(tmp_path) -> None:
     finally:
         server.stop()
         server.close_sessions()
+
+
+def test_a_consumer_process_that_starts_asks_the_server_to_push_each_clients_latest(
+    tmp_path,
+) -> None:
+    """Hints the process before it recorded but never sent (it died between its commit and
+    its send) are made good: the new one asks for each connected user's latest message,
+    and a stream that lacks the ones before it fills the gap from the log."""
+    part = Platform(Settings(data_dir=tmp_path / "data"), part=CONSUMERS)
+    keys: list[str] = []
+    part.runtime.peer = keys.append
+    part.start()
+    try:
+        assert follow.EVERYONE in keys
+        assert part.hub is not None and part.hub.elsewhere is not None
+    finally:
+        part.stop()
+
+
+def test_a_hint_the_server_cannot_follow_leaves_the_link_reading(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = Platform(Settings(data_dir=tmp_path / "data", token_issuer=TEST_ISSUER), part=FRONT)
+    woken: list[str] = []
+    monkeypatch.setattr(server.runtime, "wake", woken.append)
+
+    def unreadable(*_args: object) -> None:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(follow, "follow", unreadable)
+    try:
+        server._on_key("hub:ann:1:1")  # the link's reader thread calls this: it must not raise
+        server._on_key("audit/audit-task-events")
+    finally:
+        server.stop()
+    assert woken == ["audit/audit-task-events"]
+    assert "a hub hint was not followed" in caplog.text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,10 +15,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from functions.hub import create_app
+from functions.hub import create_app, follow
 from functions.hub.connections import Connections
 from functions.hub.models import ProcessedEvent, ReplayEntry
 from functions.hub.replay import CLAIM_MARGIN, SqlReplayLog, append_many, prune
+from functions.hub.service import Hub
 from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
@@ -296,3 +299,81 @@ def test_the_page_and_its_assets_are_served(hub: Flask) -> None:
         response.close()
     ready = client.get("/ready").get_json()
     assert ready["status"] == "ready" and ready["checks"]["connections"] == {"open": 0}
+
+
+# `todomesh dev`: the hub's recording half (consumer process) hints the half that holds
+# the clients (server), which reads what the hint names back from the log and pushes it.
+
+
+@pytest.fixture
+def halves(make_hub: Any) -> tuple[Flask, Flask, list[str]]:
+    """(recording half, serving half, the hints the recording half sent), one database."""
+    recording, serving = make_hub(role="consumer"), make_hub(role="query")
+    hints: list[str] = []
+    provided(Hub, recording).elsewhere = hints.append
+    return recording, serving, hints
+
+
+async def pushed_to(serving: Flask, hints: list[str], users: dict[str, int]) -> dict[str, Any]:
+    """Connect a client of each of `users` to the serving half, follow every hint, and
+    return the (seq, task) of what each client was pushed, `users[user]` messages each."""
+    hub = provided(Hub, serving)
+    async with contextlib.AsyncExitStack() as stack:
+        conns = {u: await stack.enter_async_context(hub.connections.connect(u)) for u in users}
+        for key in hints:
+            await asyncio.to_thread(follow.follow, key, hub.connections, hub.replay_log)
+        got: dict[str, Any] = {}
+        for user, count in users.items():
+            messages = [await asyncio.wait_for(conns[user].take(), 5) for _ in range(count)]
+            got[user] = [(m.seq, json.loads(m.text)["task_id"]) for m in messages]
+            assert conns[user]._items == deque()  # nothing more than expected
+        return got
+
+
+def test_the_recording_half_hints_each_users_range_and_the_serving_half_pushes_it(
+    halves: tuple[Flask, Flask, list[str]],
+) -> None:
+    recording, serving, hints = halves
+    assert (
+        bulk(recording, *[created(task=f"t{i}") for i in range(3)], created("b o:b"))
+        == ["SUCCESS"] * 4
+    )
+    deliver(recording.test_client(), created(task="t3"))
+    # one hint per user and delivery; a user id is encoded so that it cannot break the key
+    assert sorted(hints) == ["hub:ann:1:3", "hub:ann:4:4", "hub:b%20o%3Ab:1:1"]
+
+    got = asyncio.run(pushed_to(serving, hints, {"ann": 4, "b o:b": 1}))
+    assert got == {
+        "ann": [(1, "t0"), (2, "t1"), (3, "t2"), (4, "t3")],
+        "b o:b": [(1, "t1")],
+    }
+
+
+def test_a_hint_for_a_user_without_a_client_here_reads_nothing(
+    halves: tuple[Flask, Flask, list[str]],
+) -> None:
+    recording, serving, hints = halves
+    bulk(recording, created(task="t0"), created("bob", task="b0"))
+    hub = provided(Hub, serving)
+    with statements(context(serving).readers.kw["bind"]) as seen:
+        asyncio.run(pushed_to(serving, hints, {"ann": 1}))
+    assert len([s for s in seen if "replay_log" in s]) == 1  # ann's range; not bob's
+    assert hub.connections.count() == 0
+
+
+def test_everyone_pushes_each_connected_users_latest_so_a_stream_fills_what_it_missed(
+    halves: tuple[Flask, Flask, list[str]],
+) -> None:
+    recording, serving, hints = halves
+    bulk(recording, *[created(task=f"t{i}") for i in range(3)], created("bob", task="b0"))
+    got = asyncio.run(pushed_to(serving, [follow.EVERYONE], {"ann": 1, "bob": 1}))
+    assert got == {"ann": [(3, "t2")], "bob": [(1, "b0")]}
+
+
+def test_the_serving_half_takes_no_deliveries_and_prunes_nothing(
+    halves: tuple[Flask, Flask, list[str]],
+) -> None:
+    _, serving, _ = halves
+    assert deliver(serving.test_client(), created()).status_code == 404
+    assert log_of(serving, "ann") == []
+    assert "hub-retention" not in [getattr(w, "name", None) for w in context(serving).workers]
