@@ -5,7 +5,8 @@ own apps. A publish that gives work to a subscription of the other process sends
 subscription's key, one line each, and the other side wakes its dispatcher. A key is
 a hint, never the message: a dispatcher reads what is pending from the log, so a key
 lost while the other side restarts loses nothing (its dispatchers read the log when
-they start).
+they start). The hub's keys carry what it recorded, for the server to push; one lost
+costs a client a moment, not a change (`functions.hub.follow`).
 
 Sending never blocks the publisher: keys wait in a set (a key waiting once is enough)
 for a sender thread. Both threads block on the socket or a condition, not on a timer,

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from functions.hub import create_app, follow
 from functions.hub.connections import Connections
 from functions.hub.models import ProcessedEvent, ReplayEntry
-from functions.hub.replay import CLAIM_MARGIN, SqlReplayLog, append_many, prune
+from functions.hub.replay import CLAIM_MARGIN, Message, SqlReplayLog, append_many, prune
 from functions.hub.service import Hub
 from functions.shared.events import Event
 from functions.shared.settings import Settings
@@ -314,6 +314,12 @@ def halves(make_hub: Any) -> tuple[Flask, Flask, list[str]]:
     return recording, serving, hints
 
 
+def texts(app: Flask, user: str) -> list[tuple[int, str]]:
+    """(seq, text) of each message in `user`'s log, as the hub renders them."""
+    messages = SqlReplayLog(context(app).readers).after(user, 0, 1_000)
+    return [(m.seq, m.text) for m in messages]
+
+
 async def pushed_to(serving: Flask, hints: list[str], users: dict[str, int]) -> dict[str, Any]:
     """Connect a client of each of `users` to the serving half, follow every hint, and
     return the (seq, task) of what each client was pushed, `users[user]` messages each."""
@@ -330,7 +336,7 @@ async def pushed_to(serving: Flask, hints: list[str], users: dict[str, int]) -> 
         return got
 
 
-def test_the_recording_half_hints_each_users_range_and_the_serving_half_pushes_it(
+def test_the_recording_half_hints_each_message_and_the_serving_half_pushes_it(
     halves: tuple[Flask, Flask, list[str]],
 ) -> None:
     recording, serving, hints = halves
@@ -339,8 +345,12 @@ def test_the_recording_half_hints_each_users_range_and_the_serving_half_pushes_i
         == ["SUCCESS"] * 4
     )
     deliver(recording.test_client(), created(task="t3"))
-    # one hint per user and delivery; a user id is encoded so that it cannot break the key
-    assert sorted(hints) == ["hub:ann:1:3", "hub:ann:4:4", "hub:b%20o%3Ab:1:1"]
+    # a hint per message, after its commit; a user id is encoded so that it cannot break
+    # the key, and the message's text (JSON) has no line break to break the link's line
+    logged = {Message(u, seq, text) for u in ("ann", "b o:b") for seq, text in texts(recording, u)}
+    assert len(hints) == len(logged) == 5
+    assert {follow.parse(key) for key in hints} == logged
+    assert all("\n" not in key for key in hints)
 
     got = asyncio.run(pushed_to(serving, hints, {"ann": 4, "b o:b": 1}))
     assert got == {
@@ -349,16 +359,15 @@ def test_the_recording_half_hints_each_users_range_and_the_serving_half_pushes_i
     }
 
 
-def test_a_hint_for_a_user_without_a_client_here_reads_nothing(
+def test_the_serving_half_pushes_a_hint_without_reading_the_log(
     halves: tuple[Flask, Flask, list[str]],
 ) -> None:
     recording, serving, hints = halves
     bulk(recording, created(task="t0"), created("bob", task="b0"))
-    hub = provided(Hub, serving)
     with statements(context(serving).readers.kw["bind"]) as seen:
-        asyncio.run(pushed_to(serving, hints, {"ann": 1}))
-    assert len([s for s in seen if "replay_log" in s]) == 1  # ann's range; not bob's
-    assert hub.connections.count() == 0
+        got = asyncio.run(pushed_to(serving, hints, {"ann": 1}))
+    assert seen == []  # the hint carries the message
+    assert got == {"ann": [(1, "t0")]}
 
 
 def test_everyone_pushes_each_connected_users_latest_so_a_stream_fills_what_it_missed(
