@@ -1,30 +1,34 @@
 """One `/metrics` for both processes of `todomesh dev`.
 
-The consumer process answers a request for its exposition text over a socket pair of
-its own (`MetricsAnswer`). The serving process merges those families into its own
-(`Combined`); the consumer process's samples carry `process="consumers"`, so no
+The consumer process answers a request for its metric families, pickled, over a
+socket pair of its own (`MetricsAnswer`). The serving process merges those families into
+its own (`Combined`); the consumer process's samples carry `process="consumers"`, so no
 series of one process shadows the other's (their `process_*` metrics included).
+
+Pickled, not as exposition text: prometheus_client's text parser, in Python, took
+about 6 of the 16 ms of a `/metrics` of `todomesh dev` under load, and unpickling the
+same families takes under 1 ms. The two ends are one program's two processes, joined by
+a socket pair that nothing else holds.
 """
 
 from __future__ import annotations
 
 import logging
+import pickle
 import socket
 import struct
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from prometheus_client import REGISTRY, generate_latest
+from prometheus_client import REGISTRY
 from prometheus_client.metrics_core import Metric
-from prometheus_client.parser import text_string_to_metric_families
 
 log = logging.getLogger(__name__)
 LENGTH = struct.Struct("!I")
 ASK = b"?"
 ANSWER_SECONDS = 5.0
 CONSUMERS_LABEL = ("process", "consumers")
-CREATED, WITH_CREATED = "_created", ("counter", "histogram", "summary")
 
 
 class MetricsAnswer:
@@ -43,15 +47,15 @@ class MetricsAnswer:
         with self.sock:
             try:
                 while self.sock.recv(1) == ASK:
-                    text = generate_latest(self.registry)
-                    self.sock.sendall(LENGTH.pack(len(text)) + text)
+                    families = pickle.dumps(list(self.registry.collect()))
+                    self.sock.sendall(LENGTH.pack(len(families)) + families)
             except OSError:
                 pass  # the serving process is gone
 
 
 class MetricsQuestion:
-    """The serving process's side: the consumer process's metrics, or None if it cannot
-    answer now (it is starting again, say)."""
+    """The serving process's side: the consumer process's metric families (pickled), or
+    None if it cannot answer now (it is starting again, say)."""
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -85,8 +89,8 @@ class MetricsQuestion:
 
 
 class Combined:
-    """A registry for `generate_latest`: `registry`'s families, with the samples of
-    `fetch()` (the other process's exposition text) merged in."""
+    """A registry for `generate_latest`: `registry`'s families, with the families of
+    `fetch()` (the other process's, pickled) merged in."""
 
     def __init__(self, fetch: Callable[[], bytes | None], registry: Any = REGISTRY) -> None:
         self.fetch = fetch
@@ -99,24 +103,21 @@ class Combined:
                 s._replace(labels=dict([*s.labels.items(), CONSUMERS_LABEL]))
                 for s in family.samples
             ]
-            name = family.name
-            # the text gives a counter's (or histogram's) `_created` samples a gauge
-            # family of their own: they go back to their metric's
-            owner = families.get(name.removesuffix(CREATED))
-            if family.type == "gauge" and name.endswith(CREATED) and owner is not None:
-                name = owner.name if owner.type in WITH_CREATED else name
-            ours = families.get(name)
+            ours = families.get(family.name)
             if ours is None:
                 family.samples = samples
-                families[name] = family
+                families[family.name] = family
             else:
                 ours.samples = [*ours.samples, *samples]
         return list(families.values())
 
     def _theirs(self) -> list[Metric]:
-        text = self.fetch()
+        data = self.fetch()
+        if not data:
+            return []
         try:
-            return list(text_string_to_metric_families(text.decode() if text else ""))
-        except ValueError as exc:
+            families = pickle.loads(data)
+        except Exception as exc:  # a truncated or foreign answer: ours alone, this time
             log.warning("unreadable metrics from the consumer process", extra={"error": str(exc)})
             return []
+        return [family for family in families if isinstance(family, Metric)]

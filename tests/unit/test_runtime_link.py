@@ -3,6 +3,7 @@ here within one process)."""
 
 from __future__ import annotations
 
+import pickle
 import socket
 import threading
 from collections.abc import Iterator
@@ -144,3 +145,13 @@ def test_a_late_answer_is_never_read_as_the_next_one() -> None:
     finally:
         question.close()
         answering.close()
+
+
+def test_an_unreadable_answer_leaves_the_servers_metrics(caplog: pytest.LogCaptureFixture) -> None:
+    ours = CollectorRegistry()
+    Counter("todomesh_demo", "demo", registry=ours).inc()
+    for answer in (b"todomesh_demo_total 3.0\n", pickle.dumps(["not", "families"])[:-3]):
+        text = generate_latest(Combined(lambda answer=answer: answer, ours)).decode()
+        assert "todomesh_demo_total 1.0" in text
+        assert 'process="consumers"' not in text
+    assert caplog.text.count("unreadable metrics from the consumer process") == 2
