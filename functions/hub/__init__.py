@@ -16,6 +16,7 @@ from flask import Flask
 from starlette.routing import WebSocketRoute
 
 from functions.hub.connections import GOING_AWAY, Connections
+from functions.hub.follow import CatchUp
 from functions.hub.models import ProcessedEvent
 from functions.hub.page import page_routes
 from functions.hub.replay import SqlReplayLog, prune
@@ -36,13 +37,17 @@ STATIC = Path(__file__).with_name("static")
 
 def build(settings: Settings) -> AppContext:
     ctx = build_context(APP_ID, settings, processed=ProcessedEvent)
-    if settings.serves_events:  # the log's retention is the recording half's
+    connections = Connections(settings.hub_queue_size)
+    hub = Hub(settings, connections, SqlReplayLog(ctx.readers), ctx.get(LazyVerifier))
+    if settings.serves_events:  # the log's and the claims' retention are the recording half's
         prune_every = min(300.0, max(1.0, settings.hub_retention_seconds / 10))
         max_age = settings.hub_retention_seconds
         prune_log = Pruner("hub-retention", lambda: prune(ctx.sessions, max_age), prune_every)
         ctx.workers.append(prune_log)
-    connections = Connections(settings.hub_queue_size)
-    hub = Hub(settings, connections, SqlReplayLog(ctx.readers), ctx.get(LazyVerifier))
+    else:  # the half with the clients, in `todomesh dev`: no pruner of the claims either
+        catch_up = CatchUp(connections, hub.replay_log)
+        ctx.workers[:] = [catch_up]
+        ctx.provide(catch_up)
     ctx.provide(connections)
     ctx.provide(hub)
     ctx.provide(AsgiParts([WebSocketRoute("/ws/{user_id}", endpoint(hub))], connections.goodbye))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -177,6 +177,21 @@ class SqlReplayLog:
                 .limit(self.page_size)
             ).all()
         return [render(row) for row in rows]
+
+    def latest(self, user_ids: Iterable[str]) -> list[Message]:
+        """Each user's last message, if the log still keeps it: a query per page of users."""
+        users = list(user_ids)
+        messages: list[Message] = []
+        last = (UserSequence.user_id == ReplayEntry.user_id) & (
+            UserSequence.last_seq == ReplayEntry.seq
+        )
+        with self.sessions() as session:
+            for start in range(0, len(users), self.page_size):
+                page = users[start : start + self.page_size]
+                query = select(ReplayEntry).join(UserSequence, last)
+                rows = session.scalars(query.where(ReplayEntry.user_id.in_(page)))
+                messages += [render(row) for row in rows]
+        return messages
 
     def find(self, event_id: str) -> Message | None:
         with self.sessions() as session:

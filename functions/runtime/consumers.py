@@ -27,6 +27,7 @@ its settings, pickled, from stdin. Its metrics appear in the server's `/metrics`
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 import pickle
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import IO
 
 import functions
+from functions.hub import follow
 from functions.runtime.link import READY, PeerLink
 from functions.runtime.metrics import MetricsAnswer, MetricsQuestion
 from functions.shared.settings import Settings
@@ -216,6 +218,7 @@ def main(argv: list[str]) -> int:
         if held:
             platform = Platform(settings, resource_dirs, app_ids, part=CONSUMERS)
             platform.runtime.peer = link.send
+            platform.hints = functools.partial(link.send, lossy=follow.EVERYONE)
             platform.start()
             link.send(READY)
             done.wait()

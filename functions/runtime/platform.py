@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +81,10 @@ class Platform:
             attach_relay(ctx, publisher)
         hub = self.contexts["hub"].find(Hub) if "hub" in self.contexts else None
         self.hub = hub if "hub" in apart else None  # split: records in CONSUMERS, pushes in FRONT
+        # CONSUMERS: how the hub's hints reach the server (the link's `lossy` keys)
+        self.hints: Callable[[str], None] = lambda _key: None
         if part == CONSUMERS and self.hub is not None:
-            self.hub.elsewhere = lambda key: self.runtime.peer(key)
+            self.hub.elsewhere = lambda key: self.hints(key)
         self.consumers: ConsumerProcess | None = None
         if part == FRONT and apart:
             self.consumers = ConsumerProcess(settings, resource_dirs, app_ids)
@@ -100,7 +102,7 @@ class Platform:
             ctx.start()
         self.runtime.start()
         if self.part == CONSUMERS and self.hub is not None:
-            self.runtime.peer(follow.EVERYONE)  # the hints a process before us left unsent
+            self.hints(follow.EVERYONE)  # the hints a process before us left unsent
         if self.consumers is not None:
             self.consumers.start()
         log.info(
@@ -109,15 +111,14 @@ class Platform:
 
     def _on_key(self, key: str) -> None:
         """A key from the consumer process: a dispatcher to wake, or the hub's hint."""
-        if key.startswith(follow.PREFIX):
-            if self.hub is None:
-                return
-            try:
-                follow.follow(key, self.hub.connections, self.hub.replay_log)
-            except Exception as exc:  # the link's reader must go on; a later hint fills the gap
-                log.warning("a hub hint was not followed", extra={"error": str(exc)})
-        else:
+        if not key.startswith(follow.PREFIX):
             self.runtime.wake(key)
+        elif self.hub is not None:
+            try:
+                catch_up = self.contexts["hub"].get(follow.CatchUp)
+                follow.follow(key, self.hub.connections, catch_up)
+            except ValueError as exc:  # the link's reader must go on
+                log.warning("an unreadable hub hint", extra={"error": str(exc)})
 
     def goodbye(self) -> None:
         """First step of a shutdown: let apps close long-lived connections (hub: 1001)."""

@@ -20,6 +20,7 @@ from functions.hub.connections import Connections
 from functions.hub.models import ProcessedEvent, ReplayEntry
 from functions.hub.replay import CLAIM_MARGIN, Message, SqlReplayLog, append_many, prune
 from functions.hub.service import Hub
+from functions.hub.stream import Stream
 from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
@@ -301,8 +302,8 @@ def test_the_page_and_its_assets_are_served(hub: Flask) -> None:
     assert ready["status"] == "ready" and ready["checks"]["connections"] == {"open": 0}
 
 
-# `todomesh dev`: the hub's recording half (consumer process) hints the half that holds
-# the clients (server), which reads what the hint names back from the log and pushes it.
+# `todomesh dev`: the hub's recording half (consumer process) sends each message it
+# recorded to the half that holds the clients (server), which pushes it.
 
 
 @pytest.fixture
@@ -321,13 +322,16 @@ def texts(app: Flask, user: str) -> list[tuple[int, str]]:
 
 
 async def pushed_to(serving: Flask, hints: list[str], users: dict[str, int]) -> dict[str, Any]:
-    """Connect a client of each of `users` to the serving half, follow every hint, and
-    return the (seq, task) of what each client was pushed, `users[user]` messages each."""
-    hub = provided(Hub, serving)
+    """Connect a client of each of `users` to the serving half, follow every hint (and a
+    catch-up they asked for), and return the (seq, task) of what each client was pushed,
+    `users[user]` messages each."""
+    hub, catch_up = provided(Hub, serving), provided(follow.CatchUp, serving)
     async with contextlib.AsyncExitStack() as stack:
         conns = {u: await stack.enter_async_context(hub.connections.connect(u)) for u in users}
         for key in hints:
-            await asyncio.to_thread(follow.follow, key, hub.connections, hub.replay_log)
+            follow.follow(key, hub.connections, catch_up)
+        if catch_up.woken:
+            await asyncio.to_thread(catch_up.step)
         got: dict[str, Any] = {}
         for user, count in users.items():
             messages = [await asyncio.wait_for(conns[user].take(), 5) for _ in range(count)]
@@ -370,13 +374,64 @@ def test_the_serving_half_pushes_a_hint_without_reading_the_log(
     assert got == {"ann": [(1, "t0")]}
 
 
-def test_everyone_pushes_each_connected_users_latest_so_a_stream_fills_what_it_missed(
+def test_everyone_pushes_each_connected_users_latest_in_one_query_per_page_of_users(
     halves: tuple[Flask, Flask, list[str]],
 ) -> None:
-    recording, serving, hints = halves
+    recording, serving, _ = halves
     bulk(recording, *[created(task=f"t{i}") for i in range(3)], created("bob", task="b0"))
-    got = asyncio.run(pushed_to(serving, [follow.EVERYONE], {"ann": 1, "bob": 1}))
-    assert got == {"ann": [(3, "t2")], "bob": [(1, "b0")]}
+    bulk(recording, created("cy", task="c0"))
+    with statements(context(serving).readers.kw["bind"]) as seen:
+        got = asyncio.run(pushed_to(serving, [follow.EVERYONE], {"ann": 1, "bob": 1, "dee": 0}))
+    assert got == {"ann": [(3, "t2")], "bob": [(1, "b0")], "dee": []}
+    assert len([s for s in seen if "replay_log" in s]) == 1
+    paged = SqlReplayLog(context(serving).readers, page_size=2)
+    with statements(context(serving).readers.kw["bind"]) as seen:
+        latest = paged.latest(["ann", "bob", "cy"])
+    assert sorted((m.user_id, m.seq) for m in latest) == [("ann", 3), ("bob", 1), ("cy", 1)]
+    assert len([s for s in seen if "replay_log" in s]) == 2
+
+
+class Collected:
+    """A client socket for `Stream` that keeps what it was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def send(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+
+    async def close(self, code: int, reason: str) -> None:
+        pass
+
+
+def test_after_everyone_a_stream_fills_in_the_changes_whose_hints_were_lost(
+    halves: tuple[Flask, Flask, list[str]],
+) -> None:
+    recording, serving, _ = halves  # no hint is ever followed: all are lost
+    deliver(recording.test_client(), created(task="t0"))
+    hub, catch_up = provided(Hub, serving), provided(follow.CatchUp, serving)
+
+    async def scenario() -> list[dict[str, Any]]:
+        client = Collected()
+        async with hub.connections.connect("ann") as conn:
+            stream = asyncio.create_task(Stream(client, conn, hub.replay_log).run(since=1))
+            while not client.sent:  # its `ready`, at seq 1
+                await asyncio.sleep(0.01)
+            await asyncio.to_thread(bulk, recording, created(task="t1"), created(task="t2"))
+            follow.follow(follow.EVERYONE, hub.connections, catch_up)
+            await asyncio.to_thread(catch_up.step)
+            while len(client.sent) < 3:
+                await asyncio.sleep(0.01)
+            conn.request_close(1000, "done")
+            await stream
+        return client.sent
+
+    sent = asyncio.run(asyncio.wait_for(scenario(), 10))
+    assert [(m["type"], m["seq"], m["task_id"]) for m in sent] == [
+        ("ready", 1, None),
+        ("task.created", 2, "t1"),
+        ("task.created", 3, "t2"),
+    ]
 
 
 def test_the_serving_half_takes_no_deliveries_and_prunes_nothing(
@@ -385,4 +440,5 @@ def test_the_serving_half_takes_no_deliveries_and_prunes_nothing(
     _, serving, _ = halves
     assert deliver(serving.test_client(), created()).status_code == 404
     assert log_of(serving, "ann") == []
-    assert "hub-retention" not in [getattr(w, "name", None) for w in context(serving).workers]
+    workers = [getattr(w, "name", None) for w in context(serving).workers]
+    assert workers == ["hub-catch-up"]  # no retention of the log or of the claims

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pickle
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from functions.runtime import link
 from functions.runtime.consumers import sole_instance
 from functions.runtime.link import READY, PeerLink
 from functions.runtime.metrics import Combined, MetricsAnswer, MetricsQuestion
@@ -68,6 +69,59 @@ def test_a_sender_never_blocks_on_a_peer_that_does_not_read() -> None:
     finally:
         b_sock.close()
         a.close()
+
+
+def received(queue: Callable[[PeerLink], None]) -> list[str]:
+    """What the other end receives when `queue(link)` sends before the link's sender
+    runs (so all in one write), then "end"."""
+    a_sock, b_sock = socket.socketpair()
+    got: list[str] = []
+    arrived = threading.Event()
+    b = PeerLink(b_sock, lambda key: (got.append(key), key == "end" and arrived.set())).start()
+    a = PeerLink(a_sock, lambda _key: None)
+    try:
+        queue(a)
+        a.send("end")  # not lossy: never dropped
+        a.start()
+        assert arrived.wait(5)
+        return got[:-1]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_keys_arrive_in_the_order_sent_each_once() -> None:
+    def queue(a: PeerLink) -> None:
+        for key in ("hub:u:9:{}", "hub:u:10:{}", "audit/x", "hub:u:9:{}"):
+            a.send(key)
+
+    assert received(queue) == ["hub:u:9:{}", "hub:u:10:{}", "audit/x"]
+
+
+def test_a_line_cut_off_by_a_sender_that_died_is_not_read() -> None:
+    a_sock, b_sock = socket.socketpair()
+    got: list[str] = []
+    closed = threading.Event()
+    b = PeerLink(b_sock, got.append, on_close=closed.set).start()
+    try:
+        a_sock.sendall(b'hub:ann:1:{"seq":1}\nhub:ann:2:{"seq":2,"ty')
+        a_sock.close()
+        assert closed.wait(5)
+        assert got == ['hub:ann:1:{"seq":1}']
+    finally:
+        b.close()
+
+
+def test_lossy_keys_beyond_the_limit_go_as_one_key_that_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(link, "MAX_WAITING", 3)
+
+    def queue(a: PeerLink) -> None:
+        for n in range(6):
+            a.send(f"hub:u:{n}:{{}}", lossy="hub:*")
+
+    assert received(queue) == ["hub:u:0:{}", "hub:u:1:{}", "hub:u:2:{}", "hub:*"]
 
 
 def test_the_consumer_process_metrics_merge_into_the_servers() -> None:
