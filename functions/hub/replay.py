@@ -185,10 +185,10 @@ class SqlReplayLog:
         last = (UserSequence.user_id == ReplayEntry.user_id) & (
             UserSequence.last_seq == ReplayEntry.seq
         )
+        query = select(ReplayEntry).join(UserSequence, last)
         with self.sessions() as session:
             for start in range(0, len(users), self.page_size):
                 page = users[start : start + self.page_size]
-                query = select(ReplayEntry).join(UserSequence, last)
                 rows = session.scalars(query.where(ReplayEntry.user_id.in_(page)))
                 messages += [render(row) for row in rows]
         return messages

@@ -81,6 +81,8 @@ class Platform:
             attach_relay(ctx, publisher)
         hub = self.contexts["hub"].find(Hub) if "hub" in self.contexts else None
         self.hub = hub if "hub" in apart else None  # split: records in CONSUMERS, pushes in FRONT
+        # FRONT: the hub's half with the clients, which `EVERYONE` wakes
+        self._catch_up = self.contexts["hub"].find(follow.CatchUp) if self.hub is not None else None
         # CONSUMERS: how the hub's hints reach the server (the link's `lossy` keys)
         self.hints: Callable[[str], None] = lambda _key: None
         if part == CONSUMERS and self.hub is not None:
@@ -113,10 +115,9 @@ class Platform:
         """A key from the consumer process: a dispatcher to wake, or the hub's hint."""
         if not key.startswith(follow.PREFIX):
             self.runtime.wake(key)
-        elif self.hub is not None:
+        elif self.hub is not None and self._catch_up is not None:
             try:
-                catch_up = self.contexts["hub"].get(follow.CatchUp)
-                follow.follow(key, self.hub.connections, catch_up)
+                follow.follow(key, self.hub.connections, self._catch_up)
             except ValueError as exc:  # the link's reader must go on
                 log.warning("an unreadable hub hint", extra={"error": str(exc)})
 

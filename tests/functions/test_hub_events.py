@@ -25,6 +25,7 @@ from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
 from tests.support.harness import Deliverer, statements, statuses_of
+from tests.support.hub_stream import FakeSocket, sent
 from tests.support.tracker import Tracker
 
 pytestmark = pytest.mark.functions
@@ -391,19 +392,6 @@ def test_everyone_pushes_each_connected_users_latest_in_one_query_per_page_of_us
     assert len([s for s in seen if "replay_log" in s]) == 2
 
 
-class Collected:
-    """A client socket for `Stream` that keeps what it was sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    async def send(self, text: str) -> None:
-        self.sent.append(json.loads(text))
-
-    async def close(self, code: int, reason: str) -> None:
-        pass
-
-
 def test_after_everyone_a_stream_fills_in_the_changes_whose_hints_were_lost(
     halves: tuple[Flask, Flask, list[str]],
 ) -> None:
@@ -412,22 +400,20 @@ def test_after_everyone_a_stream_fills_in_the_changes_whose_hints_were_lost(
     hub, catch_up = provided(Hub, serving), provided(follow.CatchUp, serving)
 
     async def scenario() -> list[dict[str, Any]]:
-        client = Collected()
+        client = FakeSocket()
         async with hub.connections.connect("ann") as conn:
             stream = asyncio.create_task(Stream(client, conn, hub.replay_log).run(since=1))
-            while not client.sent:  # its `ready`, at seq 1
-                await asyncio.sleep(0.01)
+            await sent(client, 1)  # its `ready`, at seq 1
             await asyncio.to_thread(bulk, recording, created(task="t1"), created(task="t2"))
             follow.follow(follow.EVERYONE, hub.connections, catch_up)
             await asyncio.to_thread(catch_up.step)
-            while len(client.sent) < 3:
-                await asyncio.sleep(0.01)
+            await sent(client, 3)
             conn.request_close(1000, "done")
             await stream
         return client.sent
 
-    sent = asyncio.run(asyncio.wait_for(scenario(), 10))
-    assert [(m["type"], m["seq"], m["task_id"]) for m in sent] == [
+    received = asyncio.run(asyncio.wait_for(scenario(), 10))
+    assert [(m["type"], m["seq"], m["task_id"]) for m in received] == [
         ("ready", 1, None),
         ("task.created", 2, "t1"),
         ("task.created", 3, "t2"),
