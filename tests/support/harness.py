@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,12 +43,15 @@ KNATIVE_SOURCE = "/apis/v1/namespaces/todomesh/kafkasources/task-events"
 
 
 @contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements `engine` runs inside the block (a multi-row insert counts once)."""
+def statements(engine: Engine, *, this_thread_only: bool = False) -> Iterator[list[str]]:
+    """The SQL statements `engine` runs inside the block (a multi-row insert counts once);
+    with `this_thread_only`, none that another thread runs meanwhile (a loop's own)."""
     seen: list[str] = []
+    caller = threading.current_thread()
 
     def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
+        if not this_thread_only or threading.current_thread() is caller:
+            seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", note)
     try:

@@ -61,10 +61,20 @@ def emit(ctx: AppContext, *keys: str) -> list[str]:
 RelayFor = Callable[..., OutboxRelay]
 
 
+def first_round(relay: OutboxRelay) -> OutboxRelay:
+    """`relay`'s first round, as its loop's first would be: on PostgreSQL it then leads, and
+    its notices listen before this returns, so that their LISTEN lands in no test's count."""
+    assert relay.publish_batch() == 0
+    notices = relay.notices
+    if notices is not None:
+        wait_for(lambda: notices.listening, "the leader listening")
+    return relay
+
+
 def flushed_by_writers(ctx: AppContext, relay: OutboxRelay) -> OutboxRelay:
     """Each writer of `ctx` flushes `relay` after its commit (`attach_relay(flush=True)`),
-    once `relay` had a round of its own, as its loop's first: on PostgreSQL it then leads."""
-    assert relay.publish_batch() == 0
+    once `relay` had its first round."""
+    first_round(relay)
     ctx.on_commit.append(lambda _events: relay.flush())
     return relay
 
@@ -347,11 +357,8 @@ def leader_and_standby(
     """Two replicas' relays of one outbox, both running, with an hour between polls: the
     first leads and listens; the writers of `pg_ctx` are the second's."""
     leader = FakePublisher()
-    leading = relay_for(pg_ctx, leader, poll_seconds=3600)
-    assert leading.publish_batch() == 0  # takes the app's lock
+    leading = first_round(relay_for(pg_ctx, leader, poll_seconds=3600))
     assert leading.notices is not None
-    notices = leading.notices
-    wait_for(lambda: notices.listening, "the leader listening")
     standing_by = relay_for(pg_ctx, FakePublisher(), poll_seconds=3600)
     pg_ctx.on_commit.append(lambda _events: standing_by.flush())
     for relay in (leading, standing_by):
@@ -419,11 +426,9 @@ def test_on_postgresql_the_leaders_notices_listen_again_after_their_connection_i
 def test_on_postgresql_a_relay_that_stops_leading_stops_listening(
     pg_ctx: AppContext, relay_for: RelayFor
 ) -> None:
-    leading = relay_for(pg_ctx, FakePublisher())
-    assert leading.publish_batch() == 0
+    leading = first_round(relay_for(pg_ctx, FakePublisher()))
     notices = leading.notices
     assert notices is not None
-    wait_for(lambda: notices.listening, "listening")
     pid = notices.backend_pid
     leading.stop()
     assert leading.notices is None and not notices.listening
@@ -503,12 +508,11 @@ def test_on_postgresql_a_round_runs_the_same_statements_whatever_it_publishes(
 ) -> None:
     """The ids a round marks go as one array: the settling statement's text is the same for
     one row and for three (an expanding IN would be rendered, and parsed, anew)."""
-    relay = relay_for(pg_ctx, FakePublisher())
-    assert relay.publish_batch() == 0  # takes the app's lock
+    relay = first_round(relay_for(pg_ctx, FakePublisher()))
     texts = []
     for keys in (("t1",), ("t1", "t2", "t3")):
         emit(pg_ctx, *keys)
-        with statements(pg_ctx.engine) as seen:
+        with statements(pg_ctx.engine, this_thread_only=True) as seen:  # not the notices'
             assert relay.publish_batch() == len(keys)
         texts.append(set(seen))
     assert texts[0] == texts[1]
