@@ -6,11 +6,14 @@
   run out, sends the message to the dead-letter topic; 404 drops it.
 - Messages with the same key are delivered in order: while one waits for a
   retry, later messages with its key wait too; other keys go on.
+- With bulk delivery, a batch gathers for up to the subscription's
+  `maxAwaitDurationMs` after the one before, as daprd's do (see `Dispatcher.step`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -72,7 +75,9 @@ class Dispatcher(Loop):
         self.retry = retry
         self.batch_size = batch_size
         self.chunk_size = subscription.bulk_max_messages or 1
+        self.gather_seconds = subscription.bulk_max_await_seconds or 0.0
         self.drained = False  # the last `dispatch_ready` tried all that was due
+        self._sent_short: float | None = None  # when a batch took all that was due, if so
         self.pending = (  # a page of pending deliveries after id `:after`
             select(
                 DELIVERIES.c.id,
@@ -93,8 +98,21 @@ class Dispatcher(Loop):
         )
 
     def step(self) -> None:
+        """Deliver what is due, then sleep until there is more.
+
+        With bulk delivery the next batch is not sent before `maxAwaitDurationMs` after a
+        batch that took all that was due: what is published meanwhile goes with it, in one
+        request and one transaction, as daprd gathers a batch per partition for that long.
+        A message after a quiet spell goes at once; a backlog goes full batch after full
+        batch. Unlike daprd's, a batch that fills up early still waits out the duration."""
         try:
-            if not self.dispatch_ready() or self.drained:
+            if self._sent_short is not None:
+                self.pause(self._sent_short + self.gather_seconds - time.monotonic())
+                self._sent_short = None
+            tried = self.dispatch_ready()
+            if tried and self.drained and self.gather_seconds:
+                self._sent_short = time.monotonic()
+            if not tried or self.drained:
                 # A publish since the last read set the wake flag: read again at once
                 # (the idle clears it); else sleep until woken or a retry is due.
                 self.idle(0 if self.woken else self.seconds_until_due())

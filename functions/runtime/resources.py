@@ -49,6 +49,8 @@ class Subscription:
     default_path: str | None = None
     # `bulkSubscribe.maxMessagesCount` when bulk delivery is enabled, else None
     bulk_max_messages: int | None = None
+    # `bulkSubscribe.maxAwaitDurationMs` in seconds (Dapr's default 1 s) when enabled
+    bulk_max_await_seconds: float | None = None
 
     def route(self, envelope: Mapping[str, Any]) -> str | None:
         """The path this event goes to, or None when no rule and no default match."""
@@ -129,16 +131,19 @@ def _subscription(name: str, spec: dict[str, Any], app_id: str, path: Path) -> S
         dead_letter_topic=spec.get("deadLetterTopic"),
         rules=rules,
         default_path=routes.get("default") or spec.get("route"),
-        bulk_max_messages=_bulk_max_messages(spec.get("bulkSubscribe") or {}),
+        **_bulk(spec.get("bulkSubscribe") or {}),
     )
 
 
-def _bulk_max_messages(bulk: dict[str, Any]) -> int | None:
-    """How many messages one bulk delivery may carry (Dapr's default 100), or None without
-    bulk. `maxAwaitDurationMs` is daprd's: the embedded runtime sends what is due at once."""
+def _bulk(bulk: dict[str, Any]) -> dict[str, Any]:
+    """How many messages one bulk delivery may carry, and how long a batch may gather
+    (Dapr's defaults: 100, 1000 ms); nothing without bulk."""
     if not bulk.get("enabled"):
-        return None
-    return max(1, int(bulk.get("maxMessagesCount", 100)))
+        return {}
+    return {
+        "bulk_max_messages": max(1, int(bulk.get("maxMessagesCount", 100))),
+        "bulk_max_await_seconds": max(0, int(bulk.get("maxAwaitDurationMs", 1000))) / 1000,
+    }
 
 
 def _parse_match(expression: str, path: Path) -> tuple[tuple[tuple[str, str], ...], ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,15 +76,30 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, data_dir: Path, subscriber: BulkSubscriber) -> Iterator[Runtime]:
-    """A runtime with the bulk subscription; each test starts it (`settle`)."""
-    folder = tmp_path / "resources"
-    folder.mkdir()
-    (folder / "subscription.yaml").write_text(BULK)
-    (folder / "resiliency.yaml").write_text(RESILIENCY)
-    rt = Runtime(Settings(data_dir=data_dir), [folder], {"shop": subscriber.app})
-    yield rt
-    rt.stop()
+def runtime_of(
+    tmp_path: Path, data_dir: Path, subscriber: BulkSubscriber
+) -> Iterator[Callable[[str], Runtime]]:
+    """`runtime_of(subscription_yaml)`: a runtime with that subscription, stopped after
+    the test; each test starts it (`settle`)."""
+    made: list[Runtime] = []
+
+    def make(subscription: str) -> Runtime:
+        folder = tmp_path / "resources"
+        folder.mkdir()
+        (folder / "subscription.yaml").write_text(subscription)
+        (folder / "resiliency.yaml").write_text(RESILIENCY)
+        made.append(Runtime(Settings(data_dir=data_dir), [folder], {"shop": subscriber.app}))
+        return made[-1]
+
+    yield make
+    for rt in made:
+        rt.stop()
+
+
+@pytest.fixture
+def runtime(runtime_of: Callable[[str], Runtime]) -> Runtime:
+    """A runtime with the bulk subscription (10 ms to gather a batch)."""
+    return runtime_of(BULK)
 
 
 def publish(rt: Runtime, *ids: str, kind: str = "order.created") -> None:
@@ -168,3 +183,19 @@ def test_a_key_waiting_for_a_retry_holds_its_later_messages(runtime, subscriber,
     assert subscriber.batches() == [["a1", "b1"], ["b2"]]
     settle(runtime, data_dir)
     assert subscriber.batches()[2:] == [["a1", "a2"]]
+
+
+def test_a_batch_gathers_what_comes_within_max_await_duration_of_the_one_before(
+    runtime_of: Callable[[str], Runtime], subscriber: BulkSubscriber, data_dir: Path
+) -> None:
+    """As daprd's batches: a message after a quiet spell goes at once; what is published
+    within `maxAwaitDurationMs` of that batch goes together, in the next one."""
+    rt = runtime_of(BULK.replace("maxAwaitDurationMs: 10", "maxAwaitDurationMs: 3000"))
+    rt.start()
+    publish(rt, "e1")
+    wait_for(subscriber.batches, "e1 delivered", until=lambda b: b == [["e1"]])
+    publish(rt, "e2")
+    publish(rt, "e3")
+    wait_for(subscriber.batches, "a second batch", until=lambda b: len(b) >= 2)
+    wait_quiet(lambda: embedded_backlog(data_dir), "every delivery settled")
+    assert subscriber.batches() == [["e1"], ["e2", "e3"]]

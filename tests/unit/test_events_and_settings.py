@@ -151,6 +151,25 @@ def test_an_unsupported_routing_rule_is_refused(tmp_path: Path) -> None:
         load_resources([tmp_path])
 
 
+@pytest.mark.parametrize(
+    ("bulk", "expected"),
+    [
+        ("{enabled: true, maxMessagesCount: 7, maxAwaitDurationMs: 250}", (7, 0.25)),
+        ("{enabled: true}", (100, 1.0)),  # Dapr's defaults
+        ("{enabled: false, maxMessagesCount: 7}", (None, None)),
+    ],
+)
+def test_a_bulk_subscription_says_how_big_a_batch_is_and_how_long_it_gathers(
+    tmp_path: Path, bulk: str, expected: tuple[int | None, float | None]
+) -> None:
+    (tmp_path / "sub.yaml").write_text(
+        "apiVersion: dapr.io/v2alpha1\nkind: Subscription\nmetadata: {name: s}\n"
+        f"spec: {{pubsubname: p, topic: t, route: /t, bulkSubscribe: {bulk}}}\nscopes: [x]\n"
+    )
+    (sub,) = load_resources([tmp_path]).subscriptions
+    assert (sub.bulk_max_messages, sub.bulk_max_await_seconds) == expected
+
+
 def test_the_repository_resources_load() -> None:
     resources = load_resources()
     subs = {(s.app_id, s.topic) for s in resources.subscriptions}
