@@ -46,6 +46,7 @@ import functions
 from functions.hub import follow
 from functions.runtime.link import READY, PeerLink
 from functions.runtime.metrics import MetricsAnswer, MetricsQuestion
+from functions.shared import collector
 from functions.shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -220,6 +221,7 @@ def main(argv: list[str]) -> int:
             platform.runtime.peer = link.send
             platform.hints = functools.partial(link.send, lossy=follow.EVERYONE)
             platform.start()
+            collector.settle()
             link.send(READY)
             done.wait()
             platform.stop()

@@ -28,6 +28,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
+from functions.shared import collector
 from functions.shared.security.front_door import FrontDoor
 from functions.shared.settings import Settings
 
@@ -91,6 +92,7 @@ def front(
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(start)
+        collector.settle()
         _say_goodbye_on_stop_signals(goodbye)
         async with contextlib.AsyncExitStack() as stack:
             for part in parts:
