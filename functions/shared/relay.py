@@ -399,7 +399,8 @@ class OutboxNotices(Loop):
                 self._listen()
             assert self._connection is not None and self._selector is not None
             self._selector.select(self.recheck_seconds)
-            if self.stopping:
+            if self.stopping:  # `stop` closes it too, unless it gave up waiting for us
+                self._close()
                 return
             self._connection.exec_driver_sql("SELECT 1").all()
             notifications = _dbapi(self._connection).notifications

@@ -59,20 +59,25 @@ def test_completing_a_recurring_task_through_chat_creates_the_next_occurrence(
     say(platform, "show my tasks")
     assert say(platform, "complete 1")["actions"][0]["tool"] == "complete_tasks"
     second = occurrence(platform.api("alice"), root, 2)
-    first_due = datetime.fromisoformat(root["due_date"])
-    assert datetime.fromisoformat(second["due_date"]) - first_due == timedelta(days=1)
+    zone = ZoneInfo(ZONE)
+    first_due, second_due = (
+        datetime.fromisoformat(task["due_date"]).astimezone(zone) for task in (root, second)
+    )
+    # the next day at 8 am on the wall clock: 23 or 25 hours later across a DST switch
+    assert second_due.date() - first_due.date() == timedelta(days=1)
+    assert second_due.time() == first_due.time()
 
 
 def test_every_bang_recurs_from_the_day_it_is_completed(platform: PlatformProcess) -> None:
     root = say(platform, "Stretch every! 3 days starting jan 27 2027")["actions"][0]["result"]
     assert root["repeat_from"] == "completion" and root["due_date"].startswith("2027-01-2")
     say(platform, "show my tasks")
+    before = datetime.now(ZoneInfo(ZONE)).date()
     say(platform, "complete 1")
     second = occurrence(platform.api("alice"), root, 2)
-    done_on = datetime.now(ZoneInfo(ZONE)).date()
-    assert datetime.fromisoformat(second["due_date"]).astimezone(ZoneInfo(ZONE)).date() == (
-        done_on + timedelta(days=3)
-    )
+    after = datetime.now(ZoneInfo(ZONE)).date()  # the same day, unless midnight passed
+    due_on = datetime.fromisoformat(second["due_date"]).astimezone(ZoneInfo(ZONE)).date()
+    assert due_on in {before + timedelta(days=3), after + timedelta(days=3)}
 
 
 async def _mcp(url: str, token: str | None, steps: Any) -> Any:

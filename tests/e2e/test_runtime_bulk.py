@@ -15,7 +15,7 @@ from flask import Flask, request
 
 from functions.runtime.runtime import Runtime
 from functions.shared.settings import Settings
-from tests.e2e.test_runtime_contract import RESILIENCY, SUBSCRIPTION, event
+from tests.e2e.test_runtime_contract import RESILIENCY, SUBSCRIPTION, event, resiliency
 from tests.support.quiet import embedded_backlog, wait_quiet
 from tests.support.waiting import wait_for
 
@@ -78,16 +78,16 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def runtime_of(
     tmp_path: Path, data_dir: Path, subscriber: BulkSubscriber
-) -> Iterator[Callable[[str], Runtime]]:
-    """`runtime_of(subscription_yaml)`: a runtime with that subscription, stopped after
-    the test; each test starts it (`settle`)."""
+) -> Iterator[Callable[..., Runtime]]:
+    """`runtime_of(subscription_yaml, retries=RESILIENCY)`: a runtime with that
+    subscription and resiliency, stopped after the test; each test starts it (`settle`)."""
     made: list[Runtime] = []
 
-    def make(subscription: str) -> Runtime:
+    def make(subscription: str, retries: str = RESILIENCY) -> Runtime:
         folder = tmp_path / "resources"
         folder.mkdir()
         (folder / "subscription.yaml").write_text(subscription)
-        (folder / "resiliency.yaml").write_text(RESILIENCY)
+        (folder / "resiliency.yaml").write_text(retries)
         made.append(Runtime(Settings(data_dir=data_dir), [folder], {"shop": subscriber.app}))
         return made[-1]
 
@@ -97,7 +97,7 @@ def runtime_of(
 
 
 @pytest.fixture
-def runtime(runtime_of: Callable[[str], Runtime]) -> Runtime:
+def runtime(runtime_of: Callable[..., Runtime]) -> Runtime:
     """A runtime with the bulk subscription (10 ms to gather a batch)."""
     return runtime_of(BULK)
 
@@ -165,12 +165,16 @@ def test_a_server_error_retries_the_whole_batch_and_404_drops_it(
     publish(runtime, "e1", "e2")
     runtime.start()
     wait_for(subscriber.batches, "two tries", until=lambda b: len(b) >= 2)
-    settle(runtime, data_dir)
+    wait_quiet(lambda: embedded_backlog(data_dir), "every delivery settled")
     assert subscriber.batches() == [["e1", "e2"], ["e1", "e2"]]  # no third try after 404
     assert dead_letters(runtime) == []
 
 
-def test_a_key_waiting_for_a_retry_holds_its_later_messages(runtime, subscriber, data_dir) -> None:
+def test_a_key_waiting_for_a_retry_holds_its_later_messages(
+    runtime_of, subscriber, data_dir
+) -> None:
+    # a retry a minute away, however slow the steps below; starting the runtime resumes it
+    runtime = runtime_of(BULK, retries=resiliency("60s", 2))
     subscriber.statuses = {"a1": ["RETRY"]}
     runtime.broker.publish_many(
         "pubsub", [("orders", event("a1"), "A"), ("orders", event("b1"), "B")]
@@ -186,7 +190,7 @@ def test_a_key_waiting_for_a_retry_holds_its_later_messages(runtime, subscriber,
 
 
 def test_a_batch_gathers_what_comes_within_max_await_duration_of_the_one_before(
-    runtime_of: Callable[[str], Runtime], subscriber: BulkSubscriber, data_dir: Path
+    runtime_of: Callable[..., Runtime], subscriber: BulkSubscriber, data_dir: Path
 ) -> None:
     """As daprd's batches: a message after a quiet spell goes at once; what is published
     within `maxAwaitDurationMs` of that batch goes together, in the next one."""

@@ -109,7 +109,7 @@ def test_the_hub_answers_the_bearer_subprotocol(serve: Callable[..., ServedHub])
 def test_a_token_can_come_as_the_first_message_but_never_in_the_url(
     serve: Callable[..., ServedHub],
 ) -> None:
-    hub = serve(hub_auth_seconds=0.5)
+    hub = serve(hub_auth_seconds=2.0)  # each refusal below waits at most this long
     ws = hub.track.websocket(hub.url("ann"))
     ws.send(json.dumps({"type": "auth", "token": token("ann")}))
     assert json.loads(ws.recv())["type"] == "ready"
@@ -201,7 +201,7 @@ def test_a_slow_client_is_dropped_without_stalling_the_others(
 
 
 def test_dead_connections_are_pinged_and_dropped(serve: Callable[..., ServedHub]) -> None:
-    hub = serve(hub_ping_seconds=0.2)
+    hub = serve(hub_ping_seconds=1.0)  # also the pong timeout: room for a busy reader
     live, _ = hub.connect("ann")
     received: queue.Queue[str] = queue.Queue()
     hub.track.thread(lambda: received.put(live.recv()))  # recv() answers the hub's pings

@@ -114,11 +114,22 @@ def test_an_unknown_storage_is_refused(key: KeyPair) -> None:
         make_app(key, Settings(rate_limit_storage="nosuch://here"))
 
 
-def test_memory_counters_are_swept_by_one_timer_not_a_thread_per_write() -> None:
+@pytest.fixture
+def storage(monkeypatch: pytest.MonkeyPatch) -> Iterator[SweepingMemoryStorage]:
+    """`memory://` as served, its sweep a minute away: no stall of a test lets it run
+    before the test's checks. Its timer is cancelled after the test."""
+    monkeypatch.setattr(SweepingMemoryStorage, "SWEEP_SECONDS", 60.0)
+    made = storage_from_string(storage_uri("memory://"))
+    assert isinstance(made, SweepingMemoryStorage)
+    yield made
+    made.timer.cancel()
+
+
+def test_memory_counters_are_swept_by_one_timer_not_a_thread_per_write(
+    storage: SweepingMemoryStorage,
+) -> None:
     """limits' memory storage starts a sweeping thread 10 ms after a hit; under steady
     writes that was a thread (and a wait for it to start) per write."""
-    storage = storage_from_string(storage_uri("memory://"))
-    assert isinstance(storage, SweepingMemoryStorage)
     storage.incr("writes", 60)
     timer = storage.timer
     timer.join(0.05)  # limits' own 10 ms timer would have run and ended by now
@@ -128,8 +139,9 @@ def test_memory_counters_are_swept_by_one_timer_not_a_thread_per_write() -> None
     assert storage.get("writes") == 11
 
 
-def test_an_expired_counter_reads_as_zero_before_any_sweep() -> None:
-    storage = storage_from_string(storage_uri("memory://"))
+def test_an_expired_counter_reads_as_zero_before_any_sweep(
+    storage: SweepingMemoryStorage,
+) -> None:
     storage.incr("brief", 0.01)
     wait_for(lambda: storage.get("brief"), "the counter expired", until=lambda n: n == 0)
     assert storage.timer.is_alive()  # no sweep has run yet
