@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from prometheus_client import REGISTRY
+from prometheus_client import generate_latest
 from werkzeug.test import Client
 
 from functions.apps import APP_IDS, attach_relay, build_app
@@ -92,7 +92,9 @@ class Platform:
             self.consumers = ConsumerProcess(settings, resource_dirs, app_ids)
             self.consumers.on_key = self._on_key
             self.runtime.peer = self.consumers.send
-        self.metrics: Any = Combined(self.consumers.metrics) if self.consumers else REGISTRY
+        self.metrics: Callable[[], bytes] = (
+            Combined(self.consumers.metrics) if self.consumers else generate_latest
+        )
         self.wsgi = Router(self)
 
     @property

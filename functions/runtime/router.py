@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from functions.identity.blueprint import PATHS
 from functions.shared.problems import PROBLEM_JSON, problem_body
@@ -63,7 +63,7 @@ class Router:
             return _reply(start_response, 503, body)
         if path == "/metrics":
             start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
-            return [generate_latest(self.platform.metrics)]
+            return [self.platform.metrics()]
         if path.startswith(SIDECAR_ONLY):
             return _reply(start_response, 404, problem_body(404, "Not Found", None, path))
         if path.startswith(IDENTITY_PATHS) and self.platform.identity is not None:

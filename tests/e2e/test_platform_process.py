@@ -130,9 +130,12 @@ def test_metrics_show_both_processes_without_a_family_twice(platform: PlatformPr
             f"{app} to count the creation",
             until=lambda n: n == 1,
         )
-    text = requests.get(f"{platform.url}/metrics", timeout=5).text
+    first, text = (requests.get(f"{platform.url}/metrics", timeout=5).text for _ in range(2))
     names = [family.name for family in text_string_to_metric_families(text)]
     assert len(names) == len(set(names))
+    series = [line.rsplit(" ", 1)[0] for line in text.splitlines() if not line.startswith("#")]
+    assert len(series) == len(set(series))  # a second scrape adds no series twice
+    assert first.count("python_info{") == text.count("python_info{") == 2
     assert 'process_resident_memory_bytes{process="consumers"}' in text
     assert 'app="audit",outcome="processed",process="consumers"' in text
     assert 'app="hub",outcome="processed",process="consumers"' in text

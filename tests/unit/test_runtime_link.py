@@ -3,14 +3,13 @@ here within one process)."""
 
 from __future__ import annotations
 
-import pickle
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client import CollectorRegistry, Counter, PlatformCollector, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from functions.runtime import link
@@ -134,7 +133,7 @@ def test_the_consumer_process_metrics_merge_into_the_servers() -> None:
     question = MetricsQuestion(asking)
     try:
         merged = Combined(question.ask, ours)
-        families = list(text_string_to_metric_families(generate_latest(merged).decode()))
+        families = list(text_string_to_metric_families(merged().decode()))
     finally:
         question.close()
     [demo] = [f for f in families if f.name == "todomesh_demo"]
@@ -155,10 +154,33 @@ def test_a_consumer_process_that_cannot_answer_leaves_the_servers_metrics() -> N
     answering.close()
     question = MetricsQuestion(asking)
     try:
-        text = generate_latest(Combined(question.ask, ours)).decode()
+        text = Combined(question.ask, ours)().decode()
     finally:
         question.close()
     assert "todomesh_demo_total 1.0" in text
+
+
+def test_each_scrape_holds_each_series_once() -> None:
+    """A collector that hands out the same families on every collect (`python_info` does)
+    keeps them as they were: the merge copies, it never adds to what it was given."""
+    theirs, ours = CollectorRegistry(), CollectorRegistry()
+    for registry in (theirs, ours):
+        PlatformCollector(registry=registry)
+        Counter("todomesh_demo", "demo", registry=registry).inc()
+    asking, answering = socket.socketpair()
+    MetricsAnswer(answering, theirs).start()
+    question = MetricsQuestion(asking)
+    merged = Combined(question.ask, ours)
+    try:
+        first, *_, last = (merged() for _ in range(3))
+    finally:
+        question.close()
+    assert first == last
+    series = [line for line in last.decode().splitlines() if not line.startswith("#")]
+    assert len(series) == len(set(series))
+    [info] = [f for f in text_string_to_metric_families(last.decode()) if f.name == "python_info"]
+    assert [s.labels.get("process") for s in info.samples] == [None, "consumers"]
+    assert generate_latest(ours) == generate_latest(ours)  # nothing was added to ours
 
 
 def test_one_consumer_process_per_data_directory(tmp_path: Path) -> None:
@@ -204,8 +226,8 @@ def test_a_late_answer_is_never_read_as_the_next_one() -> None:
 def test_an_unreadable_answer_leaves_the_servers_metrics(caplog: pytest.LogCaptureFixture) -> None:
     ours = CollectorRegistry()
     Counter("todomesh_demo", "demo", registry=ours).inc()
-    for answer in (b"todomesh_demo_total 3.0\n", pickle.dumps(["not", "families"])[:-3]):
-        text = generate_latest(Combined(lambda answer=answer: answer, ours)).decode()
+    for answer in (b"todomesh_demo_total 3.0\n", b"# HELP \xff\xfe"):
+        text = Combined(lambda answer=answer: answer, ours)().decode()
         assert "todomesh_demo_total 1.0" in text
         assert 'process="consumers"' not in text
     assert caplog.text.count("unreadable metrics from the consumer process") == 2
