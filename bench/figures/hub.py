@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bench.load import collector
 from bench.load.auth import Auth
 from bench.load.http import Call, attempted, client_session, paced
 from bench.load.sockets import HubClients
@@ -49,10 +50,11 @@ async def ws_receipt(
         if connected < len(users) * tabs:
             reason = f"only {connected} of {len(users) * tabs} clients connected; {hub.failed()}"
             return figure(title, path, None, params=params, reason=reason, floor_reason=NO_FLOOR)
-        calls = await _writes(api, auth, sizes, users, run_id, clients)
-        ok = [(n, c) for n, c in enumerate(calls) if 200 <= c.status < 300]
-        made = {f"{run_id} hub{clients} {n}": c for n, c in ok}
-        await hub.wait_for({t: tabs for t in made}, sizes.receipt_timeout)
+        with collector.quiet():  # the clients' own collections would be in the figure
+            calls = await _writes(api, auth, sizes, users, run_id, clients)
+            ok = [(n, c) for n, c in enumerate(calls) if 200 <= c.status < 300]
+            made = {f"{run_id} hub{clients} {n}": c for n, c in ok}
+            await hub.wait_for({t: tabs for t in made}, sizes.receipt_timeout)
     receipts = [at - call.started for t, call in made.items() for at in hub.arrivals.get(t, [])]
     result = summarize_ms(receipts)
     if result is not None:
