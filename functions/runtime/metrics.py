@@ -7,7 +7,7 @@ family (`Combined`), so each family is written once, with both processes' sample
 no series of one process shadows the other's (their `process_*` metrics included).
 
 Rendered in the consumer process, merged as text: prometheus_client renders in Python,
-about 20 us a sample, and the serving process's interpreter is the one that answers the
+sample by sample, and the serving process's interpreter is the one that answers the
 API. The merge only cuts each text at its `# HELP` lines; both texts come from
 `generate_latest`, one program's two processes joined by a socket pair that nothing
 else holds.
