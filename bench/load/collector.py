@@ -16,17 +16,16 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from functions.shared.collector import YOUNG_THRESHOLD
+from functions.shared import collector
 
 
 @contextmanager
 def quiet() -> Iterator[None]:
-    """Within: what was alive on entry is never walked, young objects are collected every
-    `YOUNG_THRESHOLD` allocations. On exit, the collector as it was."""
+    """Within: the servers' `settle()` (what was alive on entry is never walked, young
+    objects are collected every `YOUNG_THRESHOLD` allocations). On exit, the collector as
+    it was."""
     thresholds = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
+    collector.settle()
     try:
         yield
     finally:
