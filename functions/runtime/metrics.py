@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 LENGTH = struct.Struct("!I")
 ASK = b"?"
 ANSWER_SECONDS = 5.0
-CONSUMERS_LABEL = ("process", "consumers")
+CONSUMERS_LABELS = {"process": "consumers"}
 
 
 class MetricsAnswer:
@@ -66,8 +66,7 @@ class Labelled:
         for family in self.registry.collect():
             copy = Metric(family.name, family.documentation, family.type, family.unit)
             copy.samples = [
-                s._replace(labels={**s.labels, CONSUMERS_LABEL[0]: CONSUMERS_LABEL[1]})
-                for s in family.samples
+                s._replace(labels={**s.labels, **CONSUMERS_LABELS}) for s in family.samples
             ]
             yield copy
 
