@@ -304,9 +304,10 @@ class OutboxRelay(Loop):
             return True
         if self._leading and self._leader_conn is not None:
             return True
-        if self._leader_conn is None or self._leader_conn.closed:
-            self._leader_conn = _autocommit_connection(self._engine)
         try:
+            if self._leader_conn is None or self._leader_conn.closed:
+                self._leader_conn = _autocommit_connection(self._engine)
+                self._leader_conn.execute(INDEX_SCANS_ONLY)
             self._leading = bool(
                 self._leader_conn.execute(
                     text("SELECT pg_try_advisory_lock(:cls, :key)"),
@@ -342,6 +343,13 @@ class OutboxRelay(Loop):
 
 
 ANNOUNCE = text("SELECT pg_notify(:channel, '')")
+# For the leader's session, which only reads and settles the outbox. A settled row keeps
+# its dead version, and that version's entry in the pending index, until a vacuum. A
+# plain index scan marks such an entry dead once it has seen it, and later scans skip it;
+# a bitmap scan never does, so every round would read again all that was settled since
+# the last vacuum. The planner takes a bitmap scan for the few rows it expects pending:
+# after 15 s of 140 writes/s, 4,400 entries and up to 2.9 ms a round.
+INDEX_SCANS_ONLY = text("SET enable_bitmapscan = off")
 
 
 class OutboxNotices(Loop):
