@@ -42,22 +42,54 @@ class Stream:
         self.close_timeout = close_timeout
         self.user_id = conn.user_id
         self.position = 0
+        self._pump: asyncio.Task[None] | None = None  # while it sends what waits
 
     async def run(self, since: int | None) -> None:
         """Serve until the hub asks this connection to close (the caller cancels the run
-        when the client goes away)."""
+        when the client goes away).
+
+        Between messages nothing of this stream waits but the run itself: a message or a
+        close request starts a task that sends what waits, in `seq` order, and ends."""
+        loop = asyncio.get_running_loop()
         await self._start(since)
-        while (message := await self.conn.take()) is not None:
-            if message.seq <= self.position:
-                continue
-            if message.seq > self.position + 1:
-                await self._catch_up(message.seq - 1)
-            if message.seq == self.position + 1:
-                await self._send(message)
-        # A client that does not read cannot take the close frame either: give up on it
-        # after `close_timeout`; the server then drops the connection.
-        code, reason = self.conn.close_code or 1000, self.conn.close_reason
-        await asyncio.wait_for(self.ws.close(code, reason), self.close_timeout)
+        ended: asyncio.Future[None] = loop.create_future()
+        self.conn.listen(lambda: self._wake(loop, ended))
+        try:
+            await ended
+        finally:
+            self.conn.listen(None)
+            if self._pump is not None:
+                self._pump.cancel()
+
+    def _wake(self, loop: asyncio.AbstractEventLoop, ended: asyncio.Future[None]) -> None:
+        if self._pump is None and not ended.done():
+            self._pump = loop.create_task(self._send_waiting(ended))
+
+    async def _send_waiting(self, ended: asyncio.Future[None]) -> None:
+        """Send what waits; once a close is asked, close. Fails `ended` if the socket does."""
+        try:
+            while (message := self.conn.next()) is not None:
+                if message.seq <= self.position:
+                    continue
+                if message.seq > self.position + 1:
+                    await self._catch_up(message.seq - 1)
+                if message.seq == self.position + 1:
+                    await self._send(message)
+            if self.conn.close_code is None:
+                # nothing waits: the next message starts another task (no await between the
+                # last look at the queue and here, so none can arrive unseen)
+                self._pump = None
+                return
+            # A client that does not read cannot take the close frame either: give up on it
+            # after `close_timeout`; the server then drops the connection.
+            code, reason = self.conn.close_code, self.conn.close_reason
+            await asyncio.wait_for(self.ws.close(code, reason), self.close_timeout)
+        except Exception as exc:
+            if not ended.done():
+                ended.set_exception(exc)
+            return
+        if not ended.done():
+            ended.set_result(None)
 
     async def _start(self, since: int | None) -> None:
         head = await self._head()

@@ -25,7 +25,7 @@ from functions.shared.events import Event
 from functions.shared.settings import Settings
 from functions.shared.wiring import context, provided
 from tests.support.harness import Deliverer, statements, statuses_of
-from tests.support.hub_stream import FakeSocket, sent
+from tests.support.hub_stream import FakeSocket, arrival, sent
 from tests.support.tracker import Tracker
 
 pytestmark = pytest.mark.functions
@@ -130,7 +130,7 @@ def test_replicas_on_one_database_share_the_seq_and_each_fans_out(make_hub: Any)
                 *(asyncio.to_thread(deliver, r.test_client(), event) for r in replicas)
             )
             for index, conn in enumerate((c0, c1)):
-                message = await asyncio.wait_for(conn.take(), 5)
+                message = await arrival(conn)
                 received[index] = [message.seq] if message else []
 
     asyncio.run(both_replicas_deliver())
@@ -335,7 +335,7 @@ async def pushed_to(serving: Flask, hints: list[str], users: dict[str, int]) -> 
             await asyncio.to_thread(catch_up.step)
         got: dict[str, Any] = {}
         for user, count in users.items():
-            messages = [await asyncio.wait_for(conns[user].take(), 5) for _ in range(count)]
+            messages = [await arrival(conns[user]) for _ in range(count)]
             got[user] = [(m.seq, json.loads(m.text)["task_id"]) for m in messages]
             assert conns[user]._items == deque()  # nothing more than expected
         return got

@@ -1,11 +1,15 @@
 """A client socket for the hub's `Stream` (`functions.hub.stream`), which takes any
-socket with `send` and `close`, and a wait for what it was sent."""
+socket with `send` and `close`, a wait for what it was sent, and a wait for what a
+connection is given."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from typing import Any
+
+from functions.hub.connections import Connection
+from functions.hub.replay import Message
 
 
 class FakeSocket:
@@ -42,3 +46,15 @@ async def sent(ws: FakeSocket, count: int, timeout: float = 5.0) -> None:
     except TimeoutError:
         message = f"{count} messages sent: not after {timeout:g} s; sent {ws.sent}"
         raise AssertionError(message) from None
+
+
+async def arrival(conn: Connection, timeout: float = 5.0) -> Message | None:
+    """The next message of `conn` once one arrives (as its stream would be woken for it);
+    None once a close is asked."""
+    here = asyncio.get_running_loop().create_future()
+    conn.listen(lambda: here.done() or here.set_result(None))
+    try:
+        await asyncio.wait_for(here, timeout)
+    finally:
+        conn.listen(None)
+    return conn.next()

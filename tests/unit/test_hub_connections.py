@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from functions.hub.connections import Connection, Connections
+from functions.hub.connections import Connections
 from functions.hub.replay import Message
+from tests.support.hub_stream import arrival
 from tests.support.tracker import Tracker
 
 
@@ -13,21 +14,13 @@ def msg(user: str, seq: int) -> Message:
     return Message(user, seq, f'{{"seq": {seq}}}')
 
 
-async def waiting(conn: Connection) -> Message | None:
-    """The message waiting in `conn`, or None when nothing waits."""
-    try:
-        return await asyncio.wait_for(conn.take(), 0.01)
-    except TimeoutError:
-        return None
-
-
 def test_publish_reaches_every_connection_of_the_user_and_no_other() -> None:
     async def scenario() -> None:
         hub = Connections(queue_size=4)
         async with hub.connect("ann") as a1, hub.connect("ann") as a2, hub.connect("bob") as b:
             assert hub.publish_now(msg("ann", 1)) == 2
-            assert await waiting(a1) == await waiting(a2) == msg("ann", 1)
-            assert await waiting(b) is None
+            assert a1.next() == a2.next() == msg("ann", 1)
+            assert b.next() is None
             assert (hub.count(), hub.count("ann"), hub.count("bob")) == (3, 2, 1)
         assert hub.count() == 0
         assert hub.publish_now(msg("ann", 2)) == 0
@@ -41,10 +34,10 @@ def test_a_slow_connection_is_dropped_and_asked_to_close() -> None:
         async with hub.connect("ann") as slow, hub.connect("ann") as quick:
             for seq in (1, 2, 3):
                 hub.publish_now(msg("ann", seq))
-                assert await waiting(quick) == msg("ann", seq)
+                assert quick.next() == msg("ann", seq)
             assert hub.count("ann") == 1
             assert slow.close_code == 1008 and "overflow" in slow.close_reason
-            assert await waiting(slow) is None
+            assert slow.next() is None
             assert hub.publish_now(msg("ann", 4)) == 1
 
     asyncio.run(scenario())
@@ -55,7 +48,7 @@ def test_publish_from_another_thread_reaches_the_loop(track: Tracker) -> None:
         hub = Connections(queue_size=4)
         async with hub.connect("ann") as conn:
             track.thread(hub.publish, msg("ann", 1))
-            assert await asyncio.wait_for(conn.take(), 5) == msg("ann", 1)
+            assert await arrival(conn) == msg("ann", 1)
 
     asyncio.run(scenario())
 
@@ -79,14 +72,14 @@ def test_goodbye_waits_for_the_streams_to_end() -> None:
 
         async def stream() -> None:
             async with hub.connect("ann") as conn:
-                assert await conn.take() is None  # woken by the close request
+                assert await arrival(conn) is None  # woken by the close request
                 ended.append(conn.close_code)
 
         task = asyncio.ensure_future(stream())
 
         async def connected() -> None:
             while hub.count() == 0:
-                await asyncio.sleep(0)  # let the stream run up to its take()
+                await asyncio.sleep(0)  # let the stream run up to its wait
 
         await asyncio.wait_for(connected(), 5)
         assert await hub.goodbye(timeout=5) == 1

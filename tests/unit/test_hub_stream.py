@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 
 import pytest
@@ -139,3 +140,34 @@ def test_a_close_the_client_cannot_take_ends_the_stream_after_the_timeout() -> N
     conn.request_close(1008, "too slow")
     with pytest.raises(TimeoutError):
         asyncio.run(Stream(ws, conn, FakeLog("ann", last=0), close_timeout=0.01).run(None))
+
+
+def test_between_messages_an_idle_stream_waits_on_nothing_made_for_the_last_one() -> None:
+    """A wait made anew for each message would stay young until the next one, for the
+    garbage collector to walk (`Connection`)."""
+    conns = [Connection("ann", 10) for _ in range(50)]
+    sockets = [FakeSocket() for _ in conns]
+
+    def waiting() -> list[asyncio.Future[object]]:
+        return [o for o in gc.get_objects() if isinstance(o, asyncio.Future) and not o.done()]
+
+    async def scenario() -> None:
+        runs = [
+            asyncio.ensure_future(Stream(ws, conn, FakeLog("ann", last=0)).run(None))
+            for ws, conn in zip(sockets, conns, strict=True)
+        ]
+        for ws in sockets:
+            await sent(ws, 1)  # ready
+        before = waiting()  # held, so that no later object can take one of their ids
+        for conn in conns:
+            conn.offer(message("ann", 1))
+        for ws in sockets:
+            await sent(ws, 2)
+        made = {id(o) for o in waiting()} - {id(o) for o in before}
+        for run in runs:
+            run.cancel()
+        await asyncio.gather(*runs, return_exceptions=True)
+        assert not made, f"{len(made)} waits made for the last message"
+
+    asyncio.run(scenario())
+    assert [ws.seqs() for ws in sockets] == [[0, 1]] * len(sockets)
